@@ -1,0 +1,1 @@
+"""Delivery layer of CityPilot: command line, private servers, web and desktop clients."""

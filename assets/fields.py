@@ -1,0 +1,140 @@
+"""Which fields a kind has, which a client may write, and how text becomes a typed value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Float, Integer, SmallInteger
+from sqlalchemy.dialects.postgresql import JSONB
+
+from assets.errors import FieldError, ValidationError
+from assets.kinds import kind_attributes, model_for, spec_for
+
+CORE_EDITABLE = (
+    "code", "name", "status", "install_date", "manufacturer", "model", "attrs", "parent_id", "fibre_node_id",
+)
+READ_ONLY = (
+    "id", "kind", "commune_insee", "created_at", "created_by", "updated_at", "updated_by", "version", "length_m",
+)
+GEOMETRY_FIELDS = ("geom", "fov")
+TRUE_WORDS = {"true", "t", "yes", "y", "oui", "o", "1", "vrai", "x"}
+FALSE_WORDS = {"false", "f", "no", "n", "non", "0", "faux"}
+
+
+def editable_fields(kind: str) -> list[str]:
+    """Fields of ``kind`` a client may set (geometry apart)."""
+    extra = [f for f in kind_attributes(kind) if f not in READ_ONLY and f not in GEOMETRY_FIELDS]
+    return [*CORE_EDITABLE, *extra]
+
+
+def all_fields(kind: str) -> list[str]:
+    """Every non-geometry field of ``kind``, for exports and reads."""
+    model = model_for(kind)
+    return [k for k in model.__mapper__.column_attrs.keys() if k not in GEOMETRY_FIELDS]
+
+
+def _column_type(kind: str, field: str) -> object:
+    return model_for(kind).__mapper__.column_attrs[field].columns[0].type
+
+
+def _fold(text: str) -> str:
+    """Lower case, no accents, spaces and dashes as underscores: 'Candélabre ' -> 'candelabre'."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.replace("-", "_").replace(" ", "_")
+
+
+def coerce(kind: str, field: str, raw: Any) -> Any:
+    """Turn ``raw`` (text from a file or a command line, or a JSON value) into the field's type.
+
+    Empty text and None become None. Raises ValidationError naming the field and the reason.
+    """
+    if field not in editable_fields(kind):
+        if field in READ_ONLY:
+            raise _invalid(field, "is computed by CityPilot and cannot be set")
+        raise _invalid(field, f"is not a field of {kind}")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    column_type = _column_type(kind, field)
+    try:
+        if isinstance(column_type, Boolean):
+            value: Any = _to_bool(raw)
+        elif isinstance(column_type, (Integer, SmallInteger)):
+            value = _to_int(raw)
+        elif isinstance(column_type, Float):
+            value = float(raw.replace(",", ".").strip()) if isinstance(raw, str) else float(raw)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError("not a finite number")
+        elif isinstance(column_type, Date):
+            value = _to_date(raw)
+        elif isinstance(column_type, JSONB):
+            value = json.loads(raw) if isinstance(raw, str) else raw
+            if not isinstance(value, dict):
+                raise ValueError("expected a JSON object")
+        else:
+            value = str(raw).strip()
+    except (TypeError, ValueError) as exc:
+        raise _invalid(field, f"cannot read {str(raw)[:40]!r}: {exc}") from None
+    choices = spec_for(kind).choices.get(field)
+    if choices and isinstance(value, str):
+        folded = _fold(value)
+        match = next((c for c in choices if _fold(c) == folded), None)
+        if match is None:
+            raise _invalid(field, f"{value!r} is not one of {', '.join(choices)}")
+        value = match
+    if field == "status":
+        folded = _fold(value)
+        from assets.models.base import INVENTORY_STATUSES
+
+        if folded not in INVENTORY_STATUSES:
+            raise _invalid(field, f"{value!r} is not one of {', '.join(INVENTORY_STATUSES)}")
+        value = folded
+    return value
+
+
+def _invalid(field: str, reason: str) -> ValidationError:
+    return ValidationError(FieldError(field, reason))
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = _fold(str(raw))
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("expected yes/no, true/false, oui/non or 1/0")
+
+
+def _to_int(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("expected a whole number")
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError("expected a whole number")
+        return int(raw)
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip().replace(",", ".")
+    number = float(text)
+    if not number.is_integer():
+        raise ValueError("expected a whole number")
+    return int(number)
+
+
+def _to_date(raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = str(raw).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y"):
+        try:
+            return dt.datetime.strptime(text[:10] if fmt != "%Y" else text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("expected a date such as 2021-06-30 or 30/06/2021")

@@ -1,0 +1,21 @@
+"""Typed SQLAlchemy 2 + GeoAlchemy2 models; importing this package registers every asset kind."""
+
+# isort: off  (the import order is the kinds' canonical order and the table's column order)
+from assets.models.base import INVENTORY_STATUSES, Asset, Base
+from assets.models.people import ROLES, User
+from assets.models.lighting import Cabinet, Circuit, Pole, Luminaire
+from assets.models.traffic import SignalController, SignalHead
+from assets.models.video import Camera
+from assets.models.fleet import Vehicle
+from assets.models.fibre import FibreNode, FibreSegment
+from assets.models.environment import Sensor
+from assets.models.energy import EnergyMeter, Building
+from assets.models.history import AssetHistory
+from assets.models.reference import Commune, CommunePart, Street
+# isort: on
+
+__all__ = [
+    "INVENTORY_STATUSES", "ROLES", "Asset", "AssetHistory", "Base", "Building", "Cabinet", "Camera",
+    "Circuit", "Commune", "CommunePart", "EnergyMeter", "FibreNode", "FibreSegment", "Luminaire", "Pole", "Sensor",
+    "SignalController", "SignalHead", "Street", "User", "Vehicle",
+]

@@ -1,0 +1,49 @@
+"""Energy meters read over Modbus, and the connected public buildings they meter."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, SmallInteger, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.kinds import KindSpec, register
+from assets.models.base import Asset
+
+
+@register
+class EnergyMeter(Asset):
+    """Compteur d'énergie: a Modbus unit with a known register map."""
+
+    spec: ClassVar[KindSpec] = KindSpec(
+        name="energy_meter", family="energy", label_en="energy meter", label_fr="compteur d'énergie",
+        required=("unit_id", "meter_model"),
+        choices={"meter_model": ("sdm120", "sdm630", "iem3000")},
+        ranges={"unit_id": (1, 247), "modbus_port": (1, 65535)},
+    )
+    unit_id: Mapped[int | None] = mapped_column(SmallInteger)
+    meter_model: Mapped[str | None] = mapped_column(Text)
+    register_map: Mapped[str | None] = mapped_column(Text)
+    modbus_host: Mapped[str | None] = mapped_column(Text)
+    modbus_port: Mapped[int | None] = mapped_column(Integer)
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "energy_meter"}
+
+
+@register
+class Building(Asset):
+    """Bâtiment public connecté to the control room through its energy meter."""
+
+    spec: ClassVar[KindSpec] = KindSpec(
+        name="building", family="energy", label_en="connected public building",
+        label_fr="bâtiment public connecté",
+        geometry_types=("Point", "Polygon", "MultiPolygon"),
+        choices={"building_use": ("town_hall", "school", "sports", "culture", "offices", "technical", "other")},
+        references={"energy_meter_id": ("energy_meter",), "fibre_node_id": ("fibre_node",)},
+        ranges={"floor_area_m2": (1.0, 1_000_000.0)},
+    )
+    building_use: Mapped[str | None] = mapped_column(Text)
+    floor_area_m2: Mapped[float | None] = mapped_column(Float)
+    energy_meter_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("assets.id", ondelete="SET NULL"), use_existing_column=True
+    )
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "building"}

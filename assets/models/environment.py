@@ -1,0 +1,30 @@
+"""Environmental LoRa sensors: noise, air quality, temperature."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.kinds import KindSpec, register
+from assets.models.base import Asset, unique_when_set
+
+
+@register
+class Sensor(Asset):
+    """Capteur environnemental identified on the LoRaWAN network by its DevEUI."""
+
+    spec: ClassVar[KindSpec] = KindSpec(
+        name="sensor", family="environment", label_en="environmental sensor",
+        label_fr="capteur environnemental",
+        required=("sensor_type", "dev_eui"),
+        choices={"sensor_type": ("noise", "air", "temperature")},
+        unique=("dev_eui",),
+    )
+    sensor_type: Mapped[str | None] = mapped_column(Text)
+    dev_eui: Mapped[str | None] = mapped_column(Text, use_existing_column=True)
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "sensor"}
+
+
+unique_when_set(Sensor.__table__.c.dev_eui)

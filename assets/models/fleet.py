@@ -1,0 +1,30 @@
+"""Municipal vehicles: the inventory row is the vehicle and its depot; positions are live data."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.kinds import KindSpec, register
+from assets.models.base import Asset, unique_when_set
+
+
+@register
+class Vehicle(Asset):
+    """Véhicule de la flotte municipale; ``geom`` is its depot."""
+
+    spec: ClassVar[KindSpec] = KindSpec(
+        name="vehicle", family="fleet", label_en="vehicle", label_fr="véhicule",
+        required=("plate",),
+        choices={"vehicle_type": ("car", "van", "truck", "bucket_truck", "sweeper", "utility")},
+        unique=("plate", "tracker_id"),
+    )
+    plate: Mapped[str | None] = mapped_column(Text)
+    vehicle_type: Mapped[str | None] = mapped_column(Text)
+    tracker_id: Mapped[str | None] = mapped_column(Text)
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "vehicle"}
+
+
+unique_when_set(Vehicle.__table__.c.plate, Vehicle.__table__.c.tracker_id)

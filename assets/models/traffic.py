@@ -1,0 +1,40 @@
+"""Traffic signals: one controller per signalised intersection, its signal heads."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import Boolean, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.kinds import KindSpec, register
+from assets.models.base import Asset
+
+
+@register
+class SignalController(Asset):
+    """Contrôleur de carrefour, with bus priority or not."""
+
+    spec: ClassVar[KindSpec] = KindSpec(
+        name="signal_controller", family="traffic", label_en="traffic-signal controller",
+        label_fr="contrôleur de carrefour",
+        required=("intersection",),
+        references={"fibre_node_id": ("fibre_node",)},
+    )
+    intersection: Mapped[str | None] = mapped_column(Text)
+    bus_priority: Mapped[bool | None] = mapped_column(Boolean)
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "signal_controller"}
+
+
+@register
+class SignalHead(Asset):
+    """Signal lumineux: a head on one approach of the intersection."""
+
+    spec: ClassVar[KindSpec] = KindSpec(
+        name="signal_head", family="traffic", label_en="signal head", label_fr="signal lumineux",
+        parent_kinds=("signal_controller",), parent_required=True,
+        choices={"head_type": ("vehicle", "pedestrian", "bus", "cycle")},
+    )
+    head_type: Mapped[str | None] = mapped_column(Text)
+    approach: Mapped[str | None] = mapped_column(Text)
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "signal_head"}

@@ -1,0 +1,27 @@
+"""Video protection cameras, fixed or PTZ, with their field of view."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from geoalchemy2 import WKBElement
+from sqlalchemy import Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.kinds import KindSpec, register
+from assets.models.base import Asset, geometry_column
+
+
+@register
+class Camera(Asset):
+    """Caméra de vidéoprotection; ``fov`` is the polygon it sees (sensitive: not public)."""
+
+    spec: ClassVar[KindSpec] = KindSpec(
+        name="camera", family="video", label_en="CCTV camera", label_fr="caméra de vidéoprotection",
+        required=("camera_type",),
+        choices={"camera_type": ("fixed", "ptz")},
+        references={"fibre_node_id": ("fibre_node",)},
+    )
+    camera_type: Mapped[str | None] = mapped_column(Text)
+    fov: Mapped[WKBElement | None] = geometry_column("POLYGON")
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "camera"}

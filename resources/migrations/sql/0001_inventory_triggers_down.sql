@@ -1,0 +1,14 @@
+DROP TRIGGER IF EXISTS assets_audit_delete ON assets;
+DROP TRIGGER IF EXISTS assets_audit_update ON assets;
+DROP TRIGGER IF EXISTS assets_audit_insert ON assets;
+DROP TRIGGER IF EXISTS assets_before_write ON assets;
+DROP FUNCTION IF EXISTS citypilot_assets_audit_delete();
+DROP FUNCTION IF EXISTS citypilot_assets_audit_update();
+DROP FUNCTION IF EXISTS citypilot_assets_audit_insert();
+DROP FUNCTION IF EXISTS citypilot_actor_name();
+DROP FUNCTION IF EXISTS citypilot_changed_keys(jsonb, jsonb);
+DROP FUNCTION IF EXISTS citypilot_asset_json(assets);
+DROP FUNCTION IF EXISTS citypilot_assets_before_write();
+DROP FUNCTION IF EXISTS citypilot_refresh_communes();
+DROP FUNCTION IF EXISTS citypilot_commune_of(geometry);
+DROP FUNCTION IF EXISTS citypilot_actor_id();

@@ -1,0 +1,3 @@
+"""Shared fixtures: throwaway PostgreSQL/PostGIS and Mosquitto servers, databases per test."""
+
+pytest_plugins = ["tests.plugins.servers", "tests.plugins.database"]
