@@ -1,0 +1,48 @@
+"""``citypilot demo load``: the generated Dijon Métropole, at the real scale."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from app.cli.context import actor_id, engine, user_option
+from assets.demo import DEFAULT_SEED, load_demo
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """The demo city: a deterministic, generated Dijon Métropole."""
+
+
+def _show_step(step: str, count: int, seconds: float) -> None:
+    label = {"generate": "generated (assets)", "reset": "emptied the inventory"}.get(step, step)
+    click.echo(f"  {label:<22} {count:>8,}  {seconds:6.1f} s" if step != "reset" else f"  {label}")
+
+
+@demo_group.command("load")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same city.")
+@click.option("--reset", is_flag=True, help="Empty the inventory (assets, their history, streets) first.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation before --reset.")
+@user_option
+def load_cmd(seed: int, reset: bool, yes: bool, user: str | None) -> None:
+    """Generate the demo city and load it in one transaction (does nothing if already loaded)."""
+    if reset and not yes:
+        click.confirm(
+            "--reset deletes every asset, its history and the streets of this database. Continue?", abort=True
+        )
+    actor = actor_id(user)
+    click.echo(f"demo city, seed {seed}:")
+    started = time.perf_counter()
+    result = load_demo(engine(), seed=seed, reset=reset, actor_id=actor, progress=_show_step)
+    if not result.loaded:
+        click.echo(result.message)
+        return
+    click.echo(
+        f"{result.message} in {time.perf_counter() - started:.1f} s "
+        f"(generation {result.generate_seconds:.1f} s, insert {result.insert_seconds:.1f} s)"
+    )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(demo_group)

@@ -1,0 +1,1 @@
+"""What people do about the equipment: crews, work orders, SLA clocks, dispatch, KPIs."""

@@ -1,0 +1,1 @@
+"""Extension points and the QGIS plugin; they use CityPilot's public API only."""
