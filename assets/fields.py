@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Float, Integer, SmallInteger
@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from assets.errors import FieldError, ValidationError
 from assets.kinds import kind_attributes, model_for, spec_for
+from gis.names import fold
 
 CORE_EDITABLE = (
     "code", "name", "status", "install_date", "manufacturer", "model", "attrs", "parent_id", "fibre_node_id",
@@ -24,27 +25,22 @@ TRUE_WORDS = {"true", "t", "yes", "y", "oui", "o", "1", "vrai", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "non", "0", "faux"}
 
 
-def editable_fields(kind: str) -> list[str]:
+@cache
+def editable_fields(kind: str) -> tuple[str, ...]:
     """Fields of ``kind`` a client may set (geometry apart)."""
     extra = [f for f in kind_attributes(kind) if f not in READ_ONLY and f not in GEOMETRY_FIELDS]
-    return [*CORE_EDITABLE, *extra]
+    return (*CORE_EDITABLE, *extra)
 
 
-def all_fields(kind: str) -> list[str]:
+@cache
+def all_fields(kind: str) -> tuple[str, ...]:
     """Every non-geometry field of ``kind``, for exports and reads."""
     model = model_for(kind)
-    return [k for k in model.__mapper__.column_attrs.keys() if k not in GEOMETRY_FIELDS]
+    return tuple(k for k in model.__mapper__.column_attrs.keys() if k not in GEOMETRY_FIELDS)
 
 
 def _column_type(kind: str, field: str) -> object:
     return model_for(kind).__mapper__.column_attrs[field].columns[0].type
-
-
-def _fold(text: str) -> str:
-    """Lower case, no accents, spaces and dashes as underscores: 'Candélabre ' -> 'candelabre'."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return bare.replace("-", "_").replace(" ", "_")
 
 
 def coerce(kind: str, field: str, raw: Any) -> Any:
@@ -80,13 +76,13 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
         raise _invalid(field, f"cannot read {str(raw)[:40]!r}: {exc}") from None
     choices = spec_for(kind).choices.get(field)
     if choices and isinstance(value, str):
-        folded = _fold(value)
-        match = next((c for c in choices if _fold(c) == folded), None)
+        folded = fold(value)
+        match = next((c for c in choices if fold(c) == folded), None)
         if match is None:
             raise _invalid(field, f"{value!r} is not one of {', '.join(choices)}")
         value = match
     if field == "status":
-        folded = _fold(value)
+        folded = fold(value)
         from assets.models.base import INVENTORY_STATUSES
 
         if folded not in INVENTORY_STATUSES:
@@ -102,7 +98,7 @@ def _invalid(field: str, reason: str) -> ValidationError:
 def _to_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    word = _fold(str(raw))
+    word = fold(str(raw))
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:

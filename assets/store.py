@@ -168,22 +168,22 @@ def bulk_insert(
     missing_ids = sum(1 for r in records if r.get("id") is None)
     fresh = iter(allocate_ids(session, missing_ids)) if missing_ids else iter(())
     ids = [r["id"] if r.get("id") is not None else next(fresh) for r in records]
-    fields = [f for f in editable_fields(kind) if any(f in r for r in records)]
+    fields = [f for f in editable_fields(kind) if f in ("status", "attrs") or any(f in r for r in records)]
     geo = [g for g in GEOMETRY_FIELDS if any(r.get(g) is not None for r in records)]
     columns = ["id", "kind", *fields, *geo]
     geo_hex = {g: _ewkb_hex([r.get(g) for r in records]) for g in geo}
-    if "status" not in fields:
-        columns.append("status")
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy(f"COPY assets ({', '.join(columns)}) FROM STDIN") as copy:
         for i, record in enumerate(records):
             row: list[Any] = [ids[i], kind]
             for f in fields:
                 value = record.get(f)
-                row.append(Jsonb(value) if f == "attrs" and value is not None else value)
+                if f == "status":
+                    value = value or "in_service"
+                elif f == "attrs":
+                    value = Jsonb(value or {})
+                row.append(value)
             row.extend(geo_hex[g][i] for g in geo)
-            if "status" not in fields:
-                row.append("in_service")
             copy.write_row(row)
     return ids
 

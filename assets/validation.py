@@ -61,7 +61,8 @@ def check_static(spec: KindSpec, records: Sequence[Record], territory: Territory
             if value is not None and not (low <= value <= high):
                 errs.append(FieldError(field, f"{value} is outside {low:g}..{high:g}"))
         if spec.parent_required and record.get("parent_id") is None:
-            errs.append(FieldError("parent_id", f"missing: a {spec.label_en} belongs to a {' or '.join(spec.parent_kinds)}"))
+            parents = " or ".join(spec.parent_kinds)
+            errs.append(FieldError("parent_id", f"missing: a {spec.label_en} belongs to a {parents}"))
         if record.get("parent_id") is not None and not spec.parent_kinds:
             errs.append(FieldError("parent_id", f"a {spec.label_en} has no parent in the hierarchy"))
     if territory is not None:
@@ -99,7 +100,8 @@ def check_references(
             if ref not in kinds:
                 errors[i].append(FieldError(field, f"asset {ref} does not exist"))
             elif kinds[ref][0] not in allowed:
-                errors[i].append(FieldError(field, f"asset {ref} is a {kinds[ref][0]}, expected {' or '.join(allowed)}"))
+                expected = " or ".join(allowed)
+                errors[i].append(FieldError(field, f"asset {ref} is a {kinds[ref][0]}, expected {expected}"))
             elif kinds[ref][1] == "removed" and record.get("status") != "removed":
                 errors[i].append(FieldError(field, f"asset {ref} is removed"))
     own = list(own_ids) + [None] * (len(records) - len(own_ids))

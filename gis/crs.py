@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from pyproj import CRS, Transformer
@@ -24,8 +25,18 @@ def parse_crs(text: str | int) -> CRS:
         raise CrsError(f"unknown CRS {str(text)[:60]!r}") from exc
 
 
+def plain_crs(crs: CRS) -> CRS:
+    """``crs`` without a null datum shift: ``.prj`` files often wrap Lambert-93 in TOWGS84[0,...]."""
+    if crs.is_bound and crs.source_crs is not None:
+        shift = re.search(r"TOWGS84\[([^\]]*)\]", crs.to_wkt("WKT1_GDAL"))
+        if shift is None or all(float(v) == 0 for v in shift.group(1).split(",")):
+            return crs.source_crs
+    return crs
+
+
 def srid_of(crs: CRS) -> int | None:
     """The EPSG code of a CRS, recognising equivalents named otherwise (IGNF, ESRI .prj)."""
+    crs = plain_crs(crs)
     code = crs.to_epsg(min_confidence=70)
     if code:
         return code

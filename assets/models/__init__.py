@@ -1,6 +1,9 @@
-"""Typed SQLAlchemy 2 + GeoAlchemy2 models; importing this package registers every asset kind."""
+"""Typed SQLAlchemy 2 + GeoAlchemy2 models; importing this package registers every asset kind.
 
-# isort: off  (the import order is the kinds' canonical order and the table's column order)
+The import order below is the kinds' canonical order (CLI, stats, exports) and the table's column order.
+"""
+# ruff: noqa: I001
+
 from assets.models.base import INVENTORY_STATUSES, Asset, Base
 from assets.models.people import ROLES, User
 from assets.models.lighting import Cabinet, Circuit, Pole, Luminaire
@@ -12,10 +15,9 @@ from assets.models.environment import Sensor
 from assets.models.energy import EnergyMeter, Building
 from assets.models.history import AssetHistory
 from assets.models.reference import Commune, CommunePart, Street
-# isort: on
 
 __all__ = [
     "INVENTORY_STATUSES", "ROLES", "Asset", "AssetHistory", "Base", "Building", "Cabinet", "Camera",
-    "Circuit", "Commune", "CommunePart", "EnergyMeter", "FibreNode", "FibreSegment", "Luminaire", "Pole", "Sensor",
-    "SignalController", "SignalHead", "Street", "User", "Vehicle",
+    "Circuit", "Commune", "CommunePart", "EnergyMeter", "FibreNode", "FibreSegment", "Luminaire", "Pole",
+    "Sensor", "SignalController", "SignalHead", "Street", "User", "Vehicle",
 ]

@@ -11,11 +11,9 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    """Leave PostGIS's own tables and the GiST indexes we name by hand out of comparisons."""
-    if type_ == "table" and name in {"spatial_ref_sys"}:
-        return False
-    return True
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave PostGIS's own table out of comparisons."""
+    return not (type_ == "table" and name == "spatial_ref_sys")
 
 
 def run_migrations_online() -> None:

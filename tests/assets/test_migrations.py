@@ -33,7 +33,7 @@ def test_up_down_up(empty_db_url: str) -> None:
 
 
 def test_models_match_migrations(engine) -> None:
-    def include(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    def include(obj, name, type_, reflected, compare_to) -> bool:
         return name != "spatial_ref_sys"
 
     with engine.connect() as conn:

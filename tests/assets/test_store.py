@@ -16,7 +16,7 @@ def _fields(exc: pytest.ExceptionInfo[ValidationError]) -> dict[str, str]:
     return {e.field: e.reason for e in exc.value.errors}
 
 
-def _make(session, kind: str, code: str, **extra):  # noqa: ANN001, ANN202
+def _make(session, kind: str, code: str, **extra):
     return create_asset(session, kind, {"code": code, "geom": near(), **MINIMAL[kind], **extra})
 
 

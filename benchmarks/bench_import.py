@@ -1,0 +1,151 @@
+"""Benchmark: import the 30,000-point legacy street-light survey, against a bare COPY of the same rows.
+
+    .venv/bin/python benchmarks/bench_import.py [--admin-url postgresql://postgres@host:port/postgres] [-n 30000]
+
+Without ``--admin-url`` (or BENCH_PG_ADMIN_URL) it starts a throwaway PostgreSQL + PostGIS of its own.
+Each measure runs on a fresh migrated database. Prints:
+
+    bench.import.survey_30k_seconds: X s        (import_file: read, map, validate, duplicates, insert, commit)
+    bench.import.rows_per_second: X rows/s      (rows read per second)
+    bench.import.bare_copy_seconds: X s         (the imported rows COPYed straight into assets, same triggers)
+    bench.import.ratio_to_bare_copy: X
+    bench.import.copy_without_triggers_seconds  (the same COPY with the audit/commune triggers off: their cost)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from assets.db import make_engine, unit_of_work  # noqa: E402
+from assets.db.migrations import upgrade  # noqa: E402
+from assets.io import import_file  # noqa: E402
+from assets.users import create_user  # noqa: E402
+from tests.surveys import make_survey  # noqa: E402
+
+COLUMNS = ("kind", "code", "status", "is_led", "power_w", "install_date", "manufacturer", "attrs", "geom")
+
+
+def fresh_database(admin_url: str, name: str) -> Engine:
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = make_engine(make_url(make_engine(admin_url).url).set(database=name).render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    upgrade(engine)
+    return engine
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def bare_copy(engine: Engine, rows: list[tuple], actor_id: int, *, triggers: bool = True) -> float:
+    """Seconds to COPY ``rows`` into assets and commit."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        started = time.perf_counter()
+        with raw.cursor() as cur:
+            cur.execute("SELECT set_config('citypilot.actor_id', %s, true)", (str(actor_id),))
+            if not triggers:
+                cur.execute("SET LOCAL session_replication_role = replica")
+            with cur.copy(f"COPY assets ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        raw.commit()
+        return time.perf_counter() - started
+
+
+def run(admin_url: str, n: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="citypilot-bench-import-"))
+    names = ("cp_bench_import", "cp_bench_copy", "cp_bench_copy_bare")
+    try:
+        survey = make_survey(folder, n, fmt="shp")
+        engine = fresh_database(admin_url, names[0])
+        with unit_of_work(engine, None) as session:
+            alice = create_user(session, "alice", "planner").id
+        started = time.perf_counter()
+        stages: dict[str, float] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            stages[stage] = time.perf_counter() - started  # the last call: the stage's end
+
+        report = import_file(engine, survey.path, "luminaire", alice, mapping=survey.mapping,
+                             recode=survey.recode, progress=progress)
+        seconds = time.perf_counter() - started
+        assert report.imported == survey.expected.imported, report.lines()
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(text(
+                f"SELECT {', '.join(c if c != 'geom' else 'ST_AsEWKB(geom)' for c in COLUMNS)} FROM assets"
+            ))]
+        rows = [(*r[:7], json.dumps(r[7]), bytes(r[8]).hex()) for r in rows]
+        engine.dispose()
+        copy_engine = fresh_database(admin_url, names[1])
+        copy_seconds = bare_copy(copy_engine, rows, 1)
+        copy_engine.dispose()
+        untriggered: float | None
+        try:
+            bare_engine = fresh_database(admin_url, names[2])
+            untriggered = bare_copy(bare_engine, rows, 1, triggers=False)
+            bare_engine.dispose()
+        except Exception:  # needs a superuser; only a diagnostic
+            untriggered = None
+        print(f"bench.import.rows: {report.read} read, {report.imported} imported, {report.rejected} rejected, "
+              f"{report.duplicates} duplicates")
+        print(f"bench.import.survey_30k_seconds: {seconds:.2f} s")
+        print(f"bench.import.rows_per_second: {report.read / seconds:.0f} rows/s")
+        print(f"bench.import.bare_copy_seconds: {copy_seconds:.2f} s")
+        print(f"bench.import.ratio_to_bare_copy: {seconds / copy_seconds:.2f}")
+        if untriggered is not None:
+            print(f"bench.import.copy_without_triggers_seconds: {untriggered:.2f} s")
+        validated = stages["validating"]
+        print(f"bench.import.read_map_validate_seconds: {validated:.2f} s")
+        print(f"bench.import.duplicates_rejects_insert_commit_seconds: {seconds - validated:.2f} s")
+    finally:
+        for name in names:
+            drop_database(admin_url, name)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL"),
+                        help="A superuser URL (may CREATE DATABASE); default: a throwaway server")
+    parser.add_argument("-n", type=int, default=30_000, help="rows in the survey")
+    args = parser.parse_args()
+    if args.admin_url:
+        run(args.admin_url, args.n)
+        return
+    from app.servers import PrivatePostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="citypilot-bench-pg-"))
+    folder.chmod(0o755)
+    server = PrivatePostgres(folder / "postgres", durable=False)
+    try:
+        server.up()
+        run(server.admin_url("postgres"), args.n)
+    finally:
+        server.purge()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
