@@ -9,7 +9,7 @@ Two questions with two answers:
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -50,14 +50,13 @@ def downstream(session: Session, asset_id: int) -> list[Affected]:
     rows = session.execute(
         text(
             """
-            WITH RECURSIVE down(id, depth) AS (
-                SELECT id, 1 FROM assets WHERE parent_id = :id AND status <> 'removed'
+            WITH RECURSIVE down(id, kind, code, depth) AS (
+                SELECT id, kind, code, 1 FROM assets WHERE parent_id = :id AND status <> 'removed'
                 UNION ALL
-                SELECT a.id, d.depth + 1 FROM assets a JOIN down d ON a.parent_id = d.id
+                SELECT a.id, a.kind, a.code, d.depth + 1 FROM assets a JOIN down d ON a.parent_id = d.id
                  WHERE a.status <> 'removed' AND d.depth < 16
             )
-            SELECT a.id, a.kind, a.code, d.depth FROM down d JOIN assets a USING (id)
-             ORDER BY d.depth, a.kind, a.code
+            SELECT id, kind, code, depth FROM down ORDER BY depth, kind, code
             """
         ),
         {"id": asset_id},
@@ -74,26 +73,21 @@ class FibreGraph:
 
     @classmethod
     def load(cls, session: Session) -> FibreGraph:
-        adjacency: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for seg, a, b in session.execute(
-            text(f"SELECT id, from_node_id, to_node_id FROM assets WHERE kind = 'fibre_segment' AND {CARRIES}")
-        ):
-            adjacency[a].append((b, seg))
-            adjacency[b].append((a, seg))
-        nodes = session.execute(text(f"SELECT id, node_type FROM assets WHERE kind = 'fibre_node' AND {CARRIES}"))
-        pops = set()
-        live_nodes = set()
-        for node_id, node_type in nodes:
-            live_nodes.add(node_id)
-            if node_type == "pop":
-                pops.add(node_id)
-        # a segment whose end node does not carry does not carry either
-        clean = {
-            n: [(m, s) for m, s in links if m in live_nodes] for n, links in adjacency.items() if n in live_nodes
-        }
-        for n in live_nodes:
-            clean.setdefault(n, [])
-        return cls(clean, pops)
+        """The carrying network: in-service nodes, and in-service segments between two of them."""
+        rows = session.execute(
+            text(
+                f"SELECT id, node_type, from_node_id, to_node_id FROM assets "
+                f"WHERE kind IN ('fibre_node', 'fibre_segment') AND {CARRIES}"
+            )
+        ).tuples().all()
+        nodes = {r[0] for r in rows if r[2] is None}
+        adjacency: dict[int, list[tuple[int, int]]] = {n: [] for n in nodes}
+        for seg, _, a, b in rows:
+            if a is not None and a in nodes and b in nodes:
+                adjacency[a].append((b, seg))
+                adjacency[b].append((a, seg))
+        pops = {r[0] for r in rows if r[1] == "pop"}
+        return cls(adjacency, pops)
 
     def reachable(self, failed_node: int | None = None, failed_segment: int | None = None) -> set[int]:
         """Nodes with at least one path to a PoP once the given node or segment has failed."""
@@ -130,10 +124,10 @@ def fibre_cut(session: Session, asset_id: int) -> list[Affected]:
     rows = session.execute(
         text(
             """
-            SELECT id, kind, code FROM assets
-             WHERE status <> 'removed' AND id <> :failed
-               AND ((kind = 'fibre_node' AND id = ANY(:lost)) OR fibre_node_id = ANY(:lost))
-             ORDER BY kind, code
+            SELECT id, kind, code FROM assets WHERE id = ANY(:lost) AND kind = 'fibre_node' AND id <> :failed
+            UNION
+            SELECT id, kind, code FROM assets WHERE fibre_node_id = ANY(:lost) AND status <> 'removed'
+            ORDER BY kind, code
             """
         ),
         {"lost": list(lost), "failed": asset_id},

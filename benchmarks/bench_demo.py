@@ -17,48 +17,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import shapely
+from psycopg.types.json import Jsonb
+from sqlalchemy import Engine
+from support import admin_url_argument, postgres_admin_url  # first: puts the project on sys.path
 
-import shapely  # noqa: E402
-from psycopg.types.json import Jsonb  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from assets.db import make_engine  # noqa: E402
-from assets.db.migrations import upgrade  # noqa: E402
-from assets.demo import DEFAULT_SEED, KIND_ORDER, DemoCity, communes_from_db, generate_city, load_demo  # noqa: E402
-from assets.demo.loader import resolve_refs  # noqa: E402
-from assets.fields import GEOMETRY_FIELDS, editable_fields  # noqa: E402
-from gis.crs import STORAGE_SRID  # noqa: E402
+from assets.db.admin import create_migrated_database, drop_database
+from assets.demo import DEFAULT_SEED, KIND_ORDER, DemoCity, communes_from_db, generate_city, load_demo
+from assets.demo.loader import resolve_refs
+from assets.fields import GEOMETRY_FIELDS, editable_fields
+from gis.crs import STORAGE_SRID
 
 DATABASE = "cp_bench_demo"
-
-
-def fresh_database(admin_url: str, name: str) -> Engine:
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(make_url(make_engine(admin_url).url).set(database=name).render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    upgrade(engine)
-    return engine
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def bare_copy(engine: Engine, city: DemoCity) -> float:
@@ -101,7 +73,7 @@ def bare_copy(engine: Engine, city: DemoCity) -> float:
 
 def run(admin_url: str, seed: int) -> None:
     try:
-        engine = fresh_database(admin_url, DATABASE)
+        engine = create_migrated_database(admin_url, DATABASE)
         steps: dict[str, tuple[int, float]] = {}
         started = time.perf_counter()
         result = load_demo(engine, seed=seed, progress=lambda step, n, s: steps.__setitem__(step, (n, s)))
@@ -124,26 +96,11 @@ def run(admin_url: str, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL") or os.environ.get("DATABASE_URL"),
-        help="a URL on a server where the benchmark may CREATE DATABASE; default: a throwaway server",
-    )
+    admin_url_argument(parser)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args()
-    if args.admin_url:
-        run(args.admin_url, args.seed)
-        return
-    from app.servers import PrivatePostgres
-
-    folder = Path(tempfile.mkdtemp(prefix="citypilot-bench-pg-"))
-    folder.chmod(0o755)
-    server = PrivatePostgres(folder / "postgres", durable=False)
-    try:
-        server.up()
-        run(server.admin_url("postgres"), args.seed)
-    finally:
-        server.purge()
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres_admin_url(args.admin_url or os.environ.get("DATABASE_URL")) as admin_url:
+        run(admin_url, args.seed)
 
 
 if __name__ == "__main__":

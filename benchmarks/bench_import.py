@@ -16,46 +16,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import Engine, text
+from support import admin_url_argument, postgres_admin_url  # first: puts the project on sys.path
 
-from sqlalchemy import Engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from assets.db import make_engine, unit_of_work  # noqa: E402
-from assets.db.migrations import upgrade  # noqa: E402
-from assets.io import import_file  # noqa: E402
-from assets.users import create_user  # noqa: E402
-from tests.surveys import make_survey  # noqa: E402
+from assets.db import unit_of_work
+from assets.db.admin import create_migrated_database, drop_database
+from assets.io import import_file
+from assets.users import create_user
+from tests.surveys import make_survey
 
 COLUMNS = ("kind", "code", "status", "is_led", "power_w", "install_date", "manufacturer", "attrs", "geom")
-
-
-def fresh_database(admin_url: str, name: str) -> Engine:
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(make_url(make_engine(admin_url).url).set(database=name).render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    upgrade(engine)
-    return engine
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def bare_copy(engine: Engine, rows: list[tuple], actor_id: int, *, triggers: bool = True) -> float:
@@ -79,7 +54,7 @@ def run(admin_url: str, n: int) -> None:
     names = ("cp_bench_import", "cp_bench_copy", "cp_bench_copy_bare")
     try:
         survey = make_survey(folder, n, fmt="shp")
-        engine = fresh_database(admin_url, names[0])
+        engine = create_migrated_database(admin_url, names[0])
         with unit_of_work(engine, None) as session:
             alice = create_user(session, "alice", "planner").id
         started = time.perf_counter()
@@ -98,12 +73,12 @@ def run(admin_url: str, n: int) -> None:
             ))]
         rows = [(*r[:7], json.dumps(r[7]), bytes(r[8]).hex()) for r in rows]
         engine.dispose()
-        copy_engine = fresh_database(admin_url, names[1])
+        copy_engine = create_migrated_database(admin_url, names[1])
         copy_seconds = bare_copy(copy_engine, rows, 1)
         copy_engine.dispose()
         untriggered: float | None
         try:
-            bare_engine = fresh_database(admin_url, names[2])
+            bare_engine = create_migrated_database(admin_url, names[2])
             untriggered = bare_copy(bare_engine, rows, 1, triggers=False)
             bare_engine.dispose()
         except Exception:  # needs a superuser; only a diagnostic
@@ -127,24 +102,11 @@ def run(admin_url: str, n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL"),
-                        help="A superuser URL (may CREATE DATABASE); default: a throwaway server")
+    admin_url_argument(parser)
     parser.add_argument("-n", type=int, default=30_000, help="rows in the survey")
     args = parser.parse_args()
-    if args.admin_url:
-        run(args.admin_url, args.n)
-        return
-    from app.servers import PrivatePostgres
-
-    folder = Path(tempfile.mkdtemp(prefix="citypilot-bench-pg-"))
-    folder.chmod(0o755)
-    server = PrivatePostgres(folder / "postgres", durable=False)
-    try:
-        server.up()
-        run(server.admin_url("postgres"), args.n)
-    finally:
-        server.purge()
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres_admin_url(args.admin_url) as admin_url:
+        run(admin_url, args.n)
 
 
 if __name__ == "__main__":

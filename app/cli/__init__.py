@@ -1,26 +1,42 @@
-"""The ``citypilot`` command line: one group, one module per feature."""
+"""The ``citypilot`` command line: one root group, one module per feature, each with ``register(cli)``."""
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import click
 
-from app.cli.errors import run_cli
+from app.cli.errors import CityPilotGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="citypilot")
-def cli() -> None:
-    """CityPilot: assets, live data and field service for a connected city."""
+def feature_modules() -> list[ModuleType]:
+    """Every command module, in the order ``citypilot --help`` lists them."""
+    from app.cli import (
+        assets_cmd,
+        db_cmd,
+        demo_cmd,
+        io_cmd,
+        services_cmd,
+        stats_cmd,
+        users_cmd,
+    )
+
+    return [services_cmd, db_cmd, users_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd]
 
 
-def _register() -> None:
-    from app.cli import assets_cmd, db_cmd, demo_cmd, io_cmd, services_cmd, stats_cmd, users_cmd
+def build_cli(*modules: ModuleType) -> click.Group:
+    """The root group with the commands of ``modules`` (all of them by default)."""
 
-    for module in (services_cmd, db_cmd, users_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd):
+    @click.group(cls=CityPilotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(package_name="citypilot")
+    def cli() -> None:
+        """CityPilot: assets, live data and field service for a connected city."""
+
+    for module in modules or feature_modules():
         module.register(cli)
+    return cli
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register()
-    run_cli(cli)
+    build_cli().main(prog_name="citypilot")

@@ -1,26 +1,27 @@
-"""Turn domain errors into clear one-line messages instead of stack traces."""
+"""Expected errors become one clear ``error: ...`` line and exit status 1, never a stack trace."""
 
 from __future__ import annotations
 
-import sys
+from typing import IO, Any
 
 import click
 
+from assets.errors import CityPilotError
+from gis.crs import CrsError
 
-def run_cli(group: click.Group) -> None:
-    """Run the click group; known errors print ``error: ...`` and exit 1, never a traceback."""
-    from assets.errors import CityPilotError
 
-    try:
-        group.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except CityPilotError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+class CliError(click.ClickException):
+    """A domain error shown as ``error: <message>``."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class CityPilotGroup(click.Group):
+    """The root group: turns CityPilot's own errors into :class:`CliError` for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (CityPilotError, CrsError) as exc:
+            raise CliError(str(exc)) from exc

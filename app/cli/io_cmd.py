@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from app.cli.context import actor_id, engine, user_option
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def register(cli: click.Group) -> None:
     cli.add_command(import_cmd)
     cli.add_command(export_cmd)
-
-
-def _clear_errors(command: F) -> F:
-    """Known errors print one ``error: ...`` line and exit 1, also when run outside ``main()``."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from assets.errors import CityPilotError
-
-        try:
-            return command(*args, **kwargs)
-        except CityPilotError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.command("import")
@@ -53,7 +33,6 @@ def _clear_errors(command: F) -> F:
 @user_option
 @click.option("--dry-run", is_flag=True, help="Check every row and write the rejects file, import nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@_clear_errors
 def import_cmd(
     path: Path, kind: str, crs: str | None, layer: str | None, maps: tuple[str, ...], defaults: tuple[str, ...],
     recode: tuple[str, ...], rejects: Path | None, user: str | None, dry_run: bool, as_json: bool,
@@ -97,7 +76,6 @@ def import_cmd(
 @click.option("--commune", multiple=True, help="Only these communes, by INSEE code or name (repeatable).")
 @click.option("--bbox", metavar="XMIN,YMIN,XMAX,YMAX", help="Only assets intersecting this box.")
 @click.option("--bbox-crs", default="EPSG:4326", show_default=True, help="CRS of --bbox.")
-@_clear_errors
 def export_cmd(
     kind: str, fmt: str | None, output: Path | None, status: tuple[str, ...], commune: tuple[str, ...],
     bbox: str | None, bbox_crs: str,

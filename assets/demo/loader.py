@@ -90,6 +90,8 @@ def load_demo(
         report("generate", sum(city.counts().values()), generated)
         insert_city(session, city, report)
         inserted = time.perf_counter() - started - generated
+    with engine.begin() as conn:  # fresh statistics, or the first queries plan for an empty table
+        conn.execute(text("ANALYZE assets, streets, asset_history"))
     counts = {"street": len(city.streets.names), **city.counts()}
     total = sum(city.counts().values())
     return LoadResult(True, f"loaded {total} assets and {counts['street']} streets", counts, generated, inserted)

@@ -15,7 +15,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import Engine, text
 
 import assets.demo.loader as loader
-from app.cli import context, demo_cmd
+from app.cli import build_cli, context, demo_cmd
 from assets.db import unit_of_work
 from assets.demo import DEFAULT_SEED, communes_from_db, generate_city, load_demo
 from assets.demo.density import dijon_centre
@@ -278,8 +278,7 @@ def cli_database(monkeypatch: pytest.MonkeyPatch):
     def use(url: str) -> click.Group:
         monkeypatch.setenv("DATABASE_URL", url)
         context.engine.cache_clear()
-        group = click.Group("citypilot")
-        demo_cmd.register(group)
+        group = build_cli(demo_cmd)
         return group
 
     yield use

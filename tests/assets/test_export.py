@@ -10,14 +10,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import click
 import pytest
 import shapely
 from click.testing import CliRunner
 from shapely.geometry import Polygon, shape
 from sqlalchemy import Engine, text
 
-from app.cli import context, io_cmd
+from app.cli import build_cli, context, io_cmd
 from assets.db import make_engine, unit_of_work
 from assets.errors import ValidationError
 from assets.fields import editable_fields
@@ -246,8 +245,7 @@ def test_cli_export(city, db_url, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
     context.engine.cache_clear()
-    group = click.Group()
-    io_cmd.register(group)
+    group = build_cli(io_cmd)
     try:
         args = ["export", "--kind", "luminaire", "--format", "gpkg", "--status", "in_service"]
         result = CliRunner().invoke(group, args)

@@ -20,7 +20,7 @@ import shapely
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from app.cli import context, io_cmd
+from app.cli import build_cli, context, io_cmd
 from assets.db import unit_of_work
 from assets.errors import ValidationError
 from assets.io import ImportFileError, import_file
@@ -415,8 +415,7 @@ def test_legacy_survey_30k_exact_counts_and_history(engine, planner_id, tmp_path
 def cli(db_url, monkeypatch) -> Iterator[click.Group]:
     monkeypatch.setenv("DATABASE_URL", db_url)
     context.engine.cache_clear()
-    group = click.Group()
-    io_cmd.register(group)
+    group = build_cli(io_cmd)
     yield group
     context.engine.cache_clear()
 

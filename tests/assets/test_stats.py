@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from app.cli import context, stats_cmd
+from app.cli import build_cli, context, stats_cmd
 from assets.db import unit_of_work
 from assets.kinds import all_kinds
 from assets.stats import inventory_stats
@@ -73,8 +73,7 @@ def stats_cli(monkeypatch: pytest.MonkeyPatch):
     def use(url: str) -> click.Group:
         monkeypatch.setenv("DATABASE_URL", url)
         context.engine.cache_clear()
-        group = click.Group("citypilot")
-        stats_cmd.register(group)
+        group = build_cli(stats_cmd)
         return group
 
     yield use
