@@ -17,11 +17,12 @@ def feature_modules() -> list[ModuleType]:
         demo_cmd,
         io_cmd,
         services_cmd,
+        simulate_cmd,
         stats_cmd,
         users_cmd,
     )
 
-    return [services_cmd, db_cmd, users_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd]
+    return [services_cmd, db_cmd, users_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd, simulate_cmd]
 
 
 def build_cli(*modules: ModuleType) -> click.Group:
