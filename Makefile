@@ -1,7 +1,9 @@
 # CityPilot: `make demo` and `make test` set up a fresh Debian 12 machine by themselves.
 #   bootstrap  Debian packages (only the missing ones) + .venv with the project installed
 #   test       bootstrap, lint, the test suite
-#   demo       bootstrap, private servers, schema, the Dijon demo city; prints where everything is
+#   demo       bootstrap, private servers, schema, the Dijon demo city, ingest + simulator + web in the background;
+#              prints the URLs and a demo account per role
+#   demo-stop  stops the background ingest, simulator and web server
 #   bench      bootstrap, private servers, every benchmarks/bench_*.py
 #   lint / clean / distclean
 
@@ -10,16 +12,19 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # System packages the project runs on (later issues add chromium, python3-qgis, xvfb).
-DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin
+DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin curl
 
 SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CITYPILOT := $(VENV)/bin/citypilot
+RUN_DIR := $(or $(CITYPILOT_HOME),var)
+WEB_PORT ?= 8000
+OSMAND_PORT ?= 5055
 STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help bootstrap system-packages venv test lint demo bench clean distclean
+.PHONY: help bootstrap system-packages venv test lint demo demo-stop translations bench clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -58,7 +63,34 @@ demo: bootstrap
 	$(CITYPILOT) services up
 	$(CITYPILOT) db upgrade
 	$(CITYPILOT) demo load
-	$(CITYPILOT) services status
+	$(CITYPILOT) devices provision
+	@$(MAKE) --no-print-directory demo-stop
+	@mkdir -p $(RUN_DIR)/logs
+	nohup $(CITYPILOT) ingest --osmand-port $(OSMAND_PORT) >> $(RUN_DIR)/logs/ingest.log 2>&1 & echo $$! > $(RUN_DIR)/ingest.pid
+	nohup $(CITYPILOT) serve --port $(WEB_PORT) >> $(RUN_DIR)/logs/serve.log 2>&1 & echo $$! > $(RUN_DIR)/serve.pid
+	@sleep 2  # the ingest subscribes first: what the simulator sends before is not for it
+	nohup $(CITYPILOT) simulate --osmand-url http://127.0.0.1:$(OSMAND_PORT)/ >> $(RUN_DIR)/logs/simulate.log 2>&1 & echo $$! > $(RUN_DIR)/simulate.pid
+	@for _ in $$(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:$(WEB_PORT)/healthz && break; sleep 0.5; done
+	@$(CITYPILOT) services status
+	@echo
+	@echo "CityPilot runs: web http://127.0.0.1:$(WEB_PORT)/  (API http://127.0.0.1:$(WEB_PORT)/api/v1/openapi.json)"
+	@echo "ingest, simulator and web server run in the background; logs in $(RUN_DIR)/logs; 'make demo-stop' stops them"
+	@echo "demo accounts (sign in on the web page):"
+	@$(CITYPILOT) demo accounts
+
+# Stops what `make demo` started in the background (the private servers keep running: citypilot services down).
+demo-stop:
+	@for name in simulate ingest serve; do \
+	  pidfile=$(RUN_DIR)/$$name.pid; pid=$$(cat $$pidfile 2>/dev/null || true); \
+	  if [ -n "$$pid" ] && grep -qs citypilot /proc/$$pid/cmdline; then \
+	    kill -TERM $$pid; for _ in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	    echo "stopped $$name ($$pid)"; fi; rm -f $$pidfile; done
+
+# Refresh the French translation catalogue after changing interface texts.
+translations: venv
+	$(VENV)/bin/pybabel extract -F resources/translations/babel.cfg -k lazy_gettext -o resources/translations/messages.pot app/web
+	$(VENV)/bin/pybabel update -i resources/translations/messages.pot -d resources/translations
+	$(VENV)/bin/pybabel compile -d resources/translations
 
 bench: bootstrap
 	$(CITYPILOT) services up
@@ -73,6 +105,6 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 # Also stops the private servers and deletes their data and the venv.
-distclean: clean
+distclean: clean demo-stop
 	if [ -x $(CITYPILOT) ]; then $(CITYPILOT) services down --purge; fi
 	rm -rf $(VENV) var

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from assets.kinds import all_kinds
+from assets.live.stats import live_stats
 from assets.models import INVENTORY_STATUSES
 
 Section = Callable[[Session], dict[str, Any]]
@@ -99,3 +100,9 @@ def lighting(session: Session) -> dict[str, Any]:
         "led_share": round(led / total, 3) if total else None,
         "lamps_per_cabinet": per_cabinet,
     }
+
+
+@section
+def live(session: Session) -> dict[str, Any]:
+    """What the devices say: assets per live state, messages stored, dead letters."""
+    return live_stats(session)

@@ -12,17 +12,25 @@ from app.cli.errors import CityPilotGroup
 def feature_modules() -> list[ModuleType]:
     """Every command module, in the order ``citypilot --help`` lists them."""
     from app.cli import (
+        accounts_cmd,
         assets_cmd,
         db_cmd,
         demo_cmd,
+        ingest_cmd,
         io_cmd,
+        maintenance_cmd,
+        serve_cmd,
         services_cmd,
         simulate_cmd,
         stats_cmd,
         users_cmd,
     )
 
-    return [services_cmd, db_cmd, users_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd, simulate_cmd]
+    # accounts_cmd adds `users password` and `tokens`: it comes right after users_cmd
+    return [
+        services_cmd, db_cmd, users_cmd, accounts_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd,
+        ingest_cmd, simulate_cmd, maintenance_cmd, serve_cmd,
+    ]
 
 
 def build_cli(*modules: ModuleType) -> click.Group:

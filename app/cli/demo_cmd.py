@@ -7,7 +7,9 @@ import time
 import click
 
 from app.cli.context import actor_id, engine, user_option
+from assets.db import unit_of_work
 from assets.demo import DEFAULT_SEED, load_demo
+from assets.demo.accounts import ensure_demo_accounts
 
 
 @click.group("demo")
@@ -42,6 +44,16 @@ def load_cmd(seed: int, reset: bool, yes: bool, user: str | None) -> None:
         f"{result.message} in {time.perf_counter() - started:.1f} s "
         f"(generation {result.generate_seconds:.1f} s, insert {result.insert_seconds:.1f} s)"
     )
+
+
+@demo_group.command("accounts")
+def accounts_cmd() -> None:
+    """Create one demo account per role (demo-admin, demo-planner...) and print them."""
+    with unit_of_work(engine(), None) as session:
+        accounts = ensure_demo_accounts(session)
+    click.echo(f"{'role':<11} {'user':<16} password")
+    for account in accounts:
+        click.echo(f"{account.role:<11} {account.name:<16} {account.password}")
 
 
 def register(cli: click.Group) -> None:

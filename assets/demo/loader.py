@@ -51,8 +51,13 @@ def demo_present(session: Session) -> bool:
 
 
 def reset_inventory(session: Session) -> None:
-    """Empty the inventory, its history and the streets (and whatever references the assets)."""
-    session.execute(text("TRUNCATE assets, asset_history, streets RESTART IDENTITY CASCADE"))
+    """Empty the inventory, its history, the streets, and the live data of the assets."""
+    session.execute(
+        text(
+            "TRUNCATE assets, asset_history, streets, telemetry, vehicle_positions, ingest_keys, ingest_counts, "
+            "device_events, dead_letters RESTART IDENTITY CASCADE"
+        )
+    )
 
 
 def load_demo(

@@ -15,9 +15,12 @@ from assets.models.environment import Sensor
 from assets.models.energy import EnergyMeter, Building
 from assets.models.history import AssetHistory
 from assets.models.reference import Commune, CommunePart, Street
+from assets.models.accounts import ApiToken, Credential, LoginAttempt
+from assets.live import models as live_models  # noqa: F401  (live data tables share the metadata)
+from assets import tiles_models  # noqa: F401  (tile tables share the metadata)
 
 __all__ = [
-    "INVENTORY_STATUSES", "ROLES", "Asset", "AssetHistory", "Base", "Building", "Cabinet", "Camera",
-    "Circuit", "Commune", "CommunePart", "EnergyMeter", "FibreNode", "FibreSegment", "Luminaire", "Pole",
-    "Sensor", "SignalController", "SignalHead", "Street", "User", "Vehicle",
+    "INVENTORY_STATUSES", "ROLES", "ApiToken", "Asset", "AssetHistory", "Base", "Building", "Cabinet", "Camera",
+    "Circuit", "Commune", "CommunePart", "Credential", "EnergyMeter", "FibreNode", "FibreSegment", "LoginAttempt",
+    "Luminaire", "Pole", "Sensor", "SignalController", "SignalHead", "Street", "User", "Vehicle",
 ]

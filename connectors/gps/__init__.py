@@ -1,0 +1,1 @@
+"""Fleet GPS: trackers over MQTT (CityPilot format, ``gps`` channel) and phones over OsmAnd HTTP."""

@@ -1,0 +1,10 @@
+DROP TRIGGER IF EXISTS assets_tiles_truncate ON assets;
+DROP TRIGGER IF EXISTS assets_tiles_delete ON assets;
+DROP TRIGGER IF EXISTS assets_tiles_update ON assets;
+DROP TRIGGER IF EXISTS assets_tiles_insert ON assets;
+DROP FUNCTION IF EXISTS citypilot_tiles_rebuild();
+DROP FUNCTION IF EXISTS citypilot_tiles_assets_truncate();
+DROP FUNCTION IF EXISTS citypilot_tiles_assets_delete();
+DROP FUNCTION IF EXISTS citypilot_tiles_assets_update();
+DROP FUNCTION IF EXISTS citypilot_tiles_assets_insert();
+DROP FUNCTION IF EXISTS citypilot_tiles_point(geometry);
