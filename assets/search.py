@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geoalchemy2 import functions as gf
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from assets.errors import FieldError, ValidationError
 from assets.kinds import model_for
 from assets.models import INVENTORY_STATUSES, Asset
+from assets.territory import commune_codes
 from gis.crs import STORAGE_SRID, WGS84_SRID
 from gis.names import fold
 
@@ -101,17 +102,3 @@ def _conditions(session: Session, query: AssetQuery) -> list:
     if errors:
         raise ValidationError(errors)
     return conditions
-
-
-def commune_codes(session: Session, communes: Sequence[str]) -> list[str]:
-    """INSEE codes of today's communes given by code or by name (case and accents ignored)."""
-    known = session.execute(text("SELECT insee, name FROM communes WHERE valid_to IS NULL")).all()
-    codes = {insee for insee, _ in known}
-    by_name = {fold(name): insee for insee, name in known}
-    out = []
-    for wanted in communes:
-        insee = wanted if wanted in codes else by_name.get(fold(wanted))
-        if insee is None:
-            raise ValidationError(FieldError("commune", f"no commune {wanted!r} (INSEE code or name)"))
-        out.append(insee)
-    return out

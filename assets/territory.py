@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +12,11 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
 
 import resources
+from assets.errors import FieldError, ValidationError
+from gis.names import fold
 
 COMMUNES_2018 = resources.path("data", "dijon-metropole-communes-2018.geojson")
 
@@ -85,3 +89,17 @@ class Territory:
     def contains(self, geoms: np.ndarray) -> np.ndarray:
         """For each Lambert-93 geometry, whether it lies within the tolerance of the territory."""
         return shapely.covered_by(geoms, self._grown)
+
+
+def commune_codes(conn: Connection | Session, communes: Sequence[str]) -> list[str]:
+    """INSEE codes of today's communes given by code or by name (case and accents ignored)."""
+    known = conn.execute(text("SELECT insee, name FROM communes WHERE valid_to IS NULL")).all()
+    codes = {insee for insee, _ in known}
+    by_name = {fold(name): insee for insee, name in known}
+    out = []
+    for wanted in communes:
+        insee = wanted if wanted in codes else by_name.get(fold(wanted))
+        if insee is None:
+            raise ValidationError(FieldError("commune", f"no commune {wanted!r} (INSEE code or name)"))
+        out.append(insee)
+    return out

@@ -35,6 +35,7 @@ from assets.errors import CityPilotError, FieldError, ValidationError
 from assets.io.columns import export_columns, geometry_columns, references, shapefile_columns
 from assets.kinds import model_for, spec_for
 from assets.models.base import INVENTORY_STATUSES
+from assets.territory import commune_codes
 from gis.crs import STORAGE_SRID, WGS84_SRID, from_storage, parse_crs, srid_of
 from gis.formats import (
     SHAPEFILE_TEXT_MAX,
@@ -194,7 +195,7 @@ class _Query:
             params["statuses"] = statuses
         communes = _as_list(commune)
         if communes:
-            params["communes"] = _commune_codes(conn, communes)
+            params["communes"] = commune_codes(conn, communes)
             where.append("a.commune_insee = ANY(:communes)")
         if bbox is not None:
             values = [float(v) for v in bbox]
@@ -225,19 +226,6 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else [v for v in value if v]
 
 
-def _commune_codes(conn: Any, communes: list[str]) -> list[str]:
-    from assets.io.mapping import fold
-
-    known = conn.execute(text("SELECT insee, name FROM communes WHERE valid_to IS NULL")).all()
-    by_name = {fold(name): insee for insee, name in known}
-    codes = {insee for insee, _ in known}
-    out = []
-    for wanted in communes:
-        insee = wanted if wanted in codes else by_name.get(fold(wanted))
-        if insee is None:
-            raise ValidationError(FieldError("commune", f"no commune {wanted!r} (INSEE code or name)"))
-        out.append(insee)
-    return out
 
 
 # -- GeoJSON and CSV ---------------------------------------------------------------------------------
