@@ -15,16 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.servers.private import PrivateServer
 from app.servers.system import (
-    RunAs,
     ServerError,
     make_folder,
     pick_port,
     pid_alive,
     port_free,
-    remove_folder,
     require_binary,
-    server_location,
     tail,
     wait_gone,
 )
@@ -107,7 +105,7 @@ def render_acl(rules: Iterable[AclRule]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class PrivateBroker:
+class PrivateBroker(PrivateServer):
     """A Mosquitto broker owned by the project: no anonymous clients, a ``citypilot`` service account
     that may do everything, device accounts limited to their own topics (see ``BASE_RULES``).
 
@@ -115,26 +113,8 @@ class PrivateBroker:
     when that user cannot reach ``folder``.
     """
 
-    def __init__(self, folder: Path, port: int | None = None, password: str | None = None) -> None:
-        self.requested = Path(folder).absolute()
-        self.port = port
-        self.password = password or secrets.token_urlsafe(18)
-        self.moved_reason: str | None = None
-        self._run_as: RunAs | None = None
-        self._folder: Path | None = None
-
-    # -- where things are ---------------------------------------------------------------------------
-    @property
-    def run_as(self) -> RunAs:
-        if self._run_as is None:
-            self._run_as = RunAs.for_service("mosquitto", PACKAGE)
-        return self._run_as
-
-    @property
-    def folder(self) -> Path:
-        if self._folder is None:
-            self._folder, self.moved_reason = server_location(self.requested, self.run_as)
-        return self._folder
+    service_user = "mosquitto"
+    package = PACKAGE
 
     @property
     def log_file(self) -> Path:
@@ -190,15 +170,6 @@ class PrivateBroker:
             log.warning("mqtt: mosquitto did not stop within %.0f s; killing it", timeout)
             os.kill(pid, signal.SIGKILL)
             wait_gone(pid, 5)
-
-    def restart(self) -> str:
-        self.down()
-        return self.up()
-
-    def purge(self) -> None:
-        """Stop the broker and delete all its files (persisted sessions included)."""
-        self.down()
-        remove_folder(self.folder)
 
     def reload(self) -> None:
         """Make a running broker re-read its password and ACL files (SIGHUP); returns once it did."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import tempfile
 from pathlib import Path
 
+from app.servers.private import PrivateServer
 from app.servers.system import (
-    RunAs,
     ServerError,
     make_folder,
     pick_port,
@@ -17,7 +16,6 @@ from app.servers.system import (
     port_free,
     remove_folder,
     require_binary,
-    server_location,
     tail,
 )
 
@@ -55,7 +53,7 @@ logging_collector = off
 """
 
 
-class PrivatePostgres:
+class PrivatePostgres(PrivateServer):
     """A PostgreSQL + PostGIS cluster owned by the project, with a ``citypilot`` role and database.
 
     ``durable=False`` (throwaway test clusters) turns fsync off: a crashed *process* still loses
@@ -66,31 +64,16 @@ class PrivatePostgres:
     user = "citypilot"
     database = "citypilot"
 
+    service_user = "postgres"
+    package = PACKAGE
+
     def __init__(
         self, folder: Path, port: int | None = None, password: str | None = None, *, durable: bool = True
     ) -> None:
-        self.requested = Path(folder).absolute()
-        self.port = port
-        self.password = password or secrets.token_urlsafe(18)
+        super().__init__(folder, port, password)
         self.durable = durable
-        self.moved_reason: str | None = None
-        self._run_as: RunAs | None = None
-        self._folder: Path | None = None
 
     # -- where things are ---------------------------------------------------------------------------
-    @property
-    def run_as(self) -> RunAs:
-        if self._run_as is None:
-            self._run_as = RunAs.for_service("postgres", PACKAGE)
-        return self._run_as
-
-    @property
-    def folder(self) -> Path:
-        """The real folder of the cluster (``requested``, or a system folder; see ``moved_reason``)."""
-        if self._folder is None:
-            self._folder, self.moved_reason = server_location(self.requested, self.run_as)
-        return self._folder
-
     @property
     def data_dir(self) -> Path:
         return self.folder / "data"
@@ -159,14 +142,9 @@ class PrivatePostgres:
             timeout=150,
         )
 
-    def restart(self) -> str:
-        self.down()
-        return self.up()
-
     def purge(self) -> None:
         """Stop the cluster and delete all its files."""
-        self.down()
-        remove_folder(self.folder)
+        super().purge()
         if self.socket_dir.parent != self.folder:
             remove_folder(self.socket_dir)
 
