@@ -3,7 +3,7 @@
 #   test       bootstrap, lint, the test suite
 #   demo       bootstrap, private servers, schema, the Dijon demo city, ingest + simulator + web in the background;
 #              prints the URLs and a demo account per role
-#   demo-stop  stops the background ingest, simulator and web server
+#   demo-stop  stops what demo runs in the background
 #   bench      bootstrap, private servers, every benchmarks/bench_*.py
 #   lint / clean / distclean
 
@@ -12,7 +12,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # System packages the project runs on (later issues add chromium, python3-qgis, xvfb).
-DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin curl
+DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin curl chromium
 
 SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
@@ -67,20 +67,25 @@ demo: bootstrap
 	@$(MAKE) --no-print-directory demo-stop
 	@mkdir -p $(RUN_DIR)/logs
 	nohup $(CITYPILOT) ingest --osmand-port $(OSMAND_PORT) >> $(RUN_DIR)/logs/ingest.log 2>&1 & echo $$! > $(RUN_DIR)/ingest.pid
+	nohup $(CITYPILOT) commands run >> $(RUN_DIR)/logs/commands.log 2>&1 & echo $$! > $(RUN_DIR)/commands.pid
 	nohup $(CITYPILOT) serve --port $(WEB_PORT) >> $(RUN_DIR)/logs/serve.log 2>&1 & echo $$! > $(RUN_DIR)/serve.pid
 	@sleep 2  # the ingest subscribes first: what the simulator sends before is not for it
 	nohup $(CITYPILOT) simulate --osmand-url http://127.0.0.1:$(OSMAND_PORT)/ >> $(RUN_DIR)/logs/simulate.log 2>&1 & echo $$! > $(RUN_DIR)/simulate.pid
+	nohup $(CITYPILOT) modbus poll >> $(RUN_DIR)/logs/modbus.log 2>&1 & echo $$! > $(RUN_DIR)/modbus.pid
+	nohup $(CITYPILOT) alarms run >> $(RUN_DIR)/logs/alarms.log 2>&1 & echo $$! > $(RUN_DIR)/alarms.pid
 	@for _ in $$(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:$(WEB_PORT)/healthz && break; sleep 0.5; done
 	@$(CITYPILOT) services status
 	@echo
 	@echo "CityPilot runs: web http://127.0.0.1:$(WEB_PORT)/  (API http://127.0.0.1:$(WEB_PORT)/api/v1/openapi.json)"
-	@echo "ingest, simulator and web server run in the background; logs in $(RUN_DIR)/logs; 'make demo-stop' stops them"
+	@echo "control room: http://127.0.0.1:$(WEB_PORT)/control-room  (sign in as demo-supervisor or demo-operator)"
+	@echo "ingest, simulator, Modbus poller, alarm engine, command worker and web server run in the background;"
+	@echo "logs in $(RUN_DIR)/logs; 'make demo-stop' stops them"
 	@echo "demo accounts (sign in on the web page):"
 	@$(CITYPILOT) demo accounts
 
 # Stops what `make demo` started in the background (the private servers keep running: citypilot services down).
 demo-stop:
-	@for name in simulate ingest serve; do \
+	@for name in simulate modbus alarms commands ingest serve; do \
 	  pidfile=$(RUN_DIR)/$$name.pid; pid=$$(cat $$pidfile 2>/dev/null || true); \
 	  if [ -n "$$pid" ] && grep -qs citypilot /proc/$$pid/cmdline; then \
 	    kill -TERM $$pid; for _ in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \

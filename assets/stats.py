@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from assets.alarms.stats import alarm_stats
+from assets.commands.views import command_stats
 from assets.kinds import all_kinds
 from assets.live.stats import live_stats
 from assets.models import INVENTORY_STATUSES
@@ -106,3 +108,44 @@ def lighting(session: Session) -> dict[str, Any]:
 def live(session: Session) -> dict[str, Any]:
     """What the devices say: assets per live state, messages stored, dead letters."""
     return live_stats(session)
+
+
+@section
+def alarms(session: Session) -> dict[str, Any]:
+    """Active alarms at cause level, in all and per type."""
+    return alarm_stats(session)
+
+
+@section
+def commands(session: Session) -> dict[str, Any]:
+    """Commands to devices per state (awaiting confirmation, running, done, partly failed, failed, cancelled)."""
+    return command_stats(session)
+
+
+@section
+def modbus(session: Session) -> dict[str, Any]:
+    """Modbus devices in service (meters with an address, cabinets behind one): reporting (heard within
+    three intervals), unreachable, late (neither) and never heard, per kind."""
+    rows = session.execute(text(
+        """
+        SELECT a.kind,
+               CASE WHEN l.asset_id IS NULL THEN 'never' WHEN l.state = 'unreachable' THEN 'unreachable'
+                    WHEN l.last_seen >= now() - make_interval(secs => 3 * coalesce(l.expected_interval_s, 60))
+                    THEN 'reporting' ELSE 'late' END,
+               count(*)
+          FROM assets a
+          LEFT JOIN assets m ON m.id = a.energy_meter_id AND a.kind = 'cabinet'
+          LEFT JOIN live_state l ON l.asset_id = a.id
+         WHERE a.status = 'in_service' AND (
+               (a.kind = 'energy_meter' AND a.modbus_host IS NOT NULL)
+            OR (a.kind = 'cabinet' AND coalesce(a.attrs->>'modbus_host', m.modbus_host) IS NOT NULL))
+         GROUP BY 1, 2
+        """
+    ))
+    out = {f"{plural}{suffix}": 0 for plural in ("meters", "cabinets")
+           for suffix in ("", "_reporting", "_unreachable", "_late", "_never")}
+    for kind, state, n in rows:
+        plural = "meters" if kind == "energy_meter" else "cabinets"
+        out[plural] += n
+        out[f"{plural}_{state}"] += n
+    return {"modbus": out}

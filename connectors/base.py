@@ -10,7 +10,9 @@ and Home Assistant integrations are:
   while the ingest is full: back-pressure); ``parse(delivery)`` turns it into records (or raises
   :class:`FormatError` with the reason); once the records are committed the ingest calls
   ``acknowledge(deliveries)``, in the order they were received.
-- ``send_command`` is the place for commands (next issue).
+- ``send_command(device_id, action, params, command_id=None)`` sends a command to one device on the
+  connector's transport (the MQTT connector: CityPilot's ``cmd`` topic); the command worker
+  (``connectors.commands``) is what normally sends, follows and verifies commands.
 
 ``devices`` (an :class:`assets.live.devices.DeviceDirectory`) tells which asset a device id is.
 
@@ -106,6 +108,7 @@ class Connector(ABC):
     def acknowledge(self, deliveries: Sequence[Delivery]) -> None:  # noqa: B027 - optional hook
         """Tell the source that these deliveries are stored (in the order received). Default: nothing."""
 
-    def send_command(self, device_id: str, action: str, params: Mapping[str, Any] | None = None) -> str:
-        """Send a command to a device; returns the command id. Commands come with the next issue."""
-        raise NotImplementedError(f"the {self.name} connector cannot send commands yet")
+    def send_command(self, device_id: str, action: str, params: Mapping[str, Any] | None = None,
+                     command_id: str | None = None) -> str:
+        """Send a command to a device (``command_id``: the id to use, else a new one); returns the command id."""
+        raise NotImplementedError(f"the {self.name} connector cannot send commands")

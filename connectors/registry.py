@@ -16,7 +16,7 @@ from connectors.base import Connector
 
 _REGISTRY: dict[str, type[Connector]] = {}
 #: Modules whose import registers the connectors CityPilot ships.
-BUILTIN = ("connectors.mqtt.connector", "connectors.gps.osmand")
+BUILTIN = ("connectors.mqtt.connector", "connectors.gps.osmand", "connectors.modbus.connector")
 
 
 def register_connector(cls: type[Connector]) -> type[Connector]:

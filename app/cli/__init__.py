@@ -13,12 +13,15 @@ def feature_modules() -> list[ModuleType]:
     """Every command module, in the order ``citypilot --help`` lists them."""
     from app.cli import (
         accounts_cmd,
+        alarms_cmd,
         assets_cmd,
+        commands_cmd,
         db_cmd,
         demo_cmd,
         ingest_cmd,
         io_cmd,
         maintenance_cmd,
+        modbus_cmd,
         serve_cmd,
         services_cmd,
         simulate_cmd,
@@ -29,7 +32,7 @@ def feature_modules() -> list[ModuleType]:
     # accounts_cmd adds `users password` and `tokens`: it comes right after users_cmd
     return [
         services_cmd, db_cmd, users_cmd, accounts_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd,
-        ingest_cmd, simulate_cmd, maintenance_cmd, serve_cmd,
+        ingest_cmd, simulate_cmd, modbus_cmd, alarms_cmd, commands_cmd, maintenance_cmd, serve_cmd,
     ]
 
 

@@ -64,12 +64,14 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
               "and exit.")
 @click.option("--shared-account", is_flag=True,
               help="Send everything with the broker URL's account (external brokers without device accounts).")
+@click.option("--modbus/--no-modbus", default=True, show_default=True,
+              help="Also serve the inventory's energy meters and cabinets as Modbus TCP gateways.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every control request and connection in detail.")
 @click.pass_context
 def simulate(ctx: click.Context, lamps_rate: float | None, sensors_rate: float | None, vehicles: int | None,
              gps_interval: float, duration: float | None, chirpstack_share: float, undecoded_share: float,
              osmand_url: str | None, osmand_share: float, seed: int, burst: bool, shared_account: bool,
-             verbose: bool) -> None:
+             modbus: bool, verbose: bool) -> None:
     """Play the city's lamp controllers, sensors and vehicles over the broker (until Ctrl-C, SIGTERM,
     --duration or `citypilot simulate stop`)."""
     if ctx.invoked_subcommand is not None:
@@ -92,7 +94,7 @@ def simulate(ctx: click.Context, lamps_rate: float | None, sensors_rate: float |
         osmand_share=osmand_share, seed=seed, shared_account=shared_account,
     )
     accounts = {} if shared_account else load_accounts(accounts_path(settings.home))
-    sim = Simulator(fleet, graph, mqtt_url, accounts, options)
+    sim = Simulator(fleet, graph, mqtt_url, accounts, options, engine=db)
     if burst:
         sent, seconds = sim.burst()
         click.echo(f"burst: {sent} messages (one per device) sent and acknowledged in {seconds:.2f} s "
@@ -100,8 +102,27 @@ def simulate(ctx: click.Context, lamps_rate: float | None, sensors_rate: float |
         return
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: sim.stop())
-    counts = sim.run(duration)
+    gateways = _start_modbus(db, sim, verbose) if modbus else None
+    try:
+        counts = sim.run(duration)
+    finally:
+        if gateways is not None:
+            gateways.stop_thread()
     click.echo("simulator stopped; sent " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing"))
+
+
+def _start_modbus(db: Any, sim: Simulator, verbose: bool) -> Any:
+    """The simulated Modbus gateways of the inventory, their cabinets linked to the simulated lamps."""
+    from connectors.simulators.modbus_servers import ModbusCity, SimulatorLamps
+
+    if not verbose:  # pymodbus announces every listener and logs every unanswered request
+        logging.getLogger("pymodbus").setLevel(logging.WARNING)
+    city = ModbusCity.from_inventory(db, lamps=SimulatorLamps(sim))
+    if not len(city):
+        return None
+    addresses = city.start_in_thread()
+    click.echo(f"Modbus: {len(city)} unit(s) on {len(addresses)} gateway(s)", err=True)
+    return city
 
 
 @simulate.command("inject")
@@ -187,5 +208,6 @@ def provision_cmd(rotate: bool) -> None:
         raise SimulationError("no private broker yet: run `citypilot services up` first")
     fleet = load_fleet(engine())
     result = provision(private_broker(settings.home), device_usernames(fleet), path, rotate=rotate)
-    click.echo(f"{result.created + result.kept} broker accounts ({len(fleet.vehicles)} trackers, 2 network "
-               f"servers): {result.created} created, {result.kept} kept; passwords in {result.path}")
+    click.echo(f"{result.created + result.kept} broker accounts ({len(fleet.vehicles)} trackers, "
+               f"{len(fleet.equipment)} signal controllers and cameras, 2 network servers): "
+               f"{result.created} created, {result.kept} kept; passwords in {result.path}")

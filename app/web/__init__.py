@@ -27,6 +27,7 @@ FEATURES = (
     "app.web.api",
     "app.web.sse",
     "app.web.tiles",
+    "app.web.control_room",
     "app.web.openapi",
 )
 

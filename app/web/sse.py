@@ -7,10 +7,12 @@ changes are announced), on the channel :data:`LIVE_CHANNEL` with a JSON payload 
 
 ``type`` is the SSE event name: ``state`` (an asset's live state changed: ``asset_id``, ``kind``, ``state``,
 ``previous``, ``since``, ``ts``), ``position`` (a vehicle moved: ``asset_id``, ``lon``, ``lat``, ``speed_kmh``,
-``heading_deg``, ``ts``), later ``alarm`` on :data:`ALARM_CHANNEL`. Each web worker holds one listening
-connection and fans events out to its streams; a stream too slow to keep up gets a ``resync`` event (fetch
-the snapshot again), as does every stream after the listener lost the database. Vehicle positions go
-only to the roles :func:`assets.privacy.may_see_positions` allows.
+``heading_deg``, ``ts``), ``alarm`` on :data:`ALARM_CHANNEL` (``action`` raised, grouped, ungrouped,
+acknowledged or cleared, and the ``alarm`` item: docs/CONTROL.md), ``command`` on :data:`COMMAND_CHANNEL`
+(``id``, ``state``, ``asset_id``, ``target_state``: a command or one of its devices changed). Each web worker
+holds one listening connection and fans events out to its streams; a stream too slow to keep up gets a
+``resync`` event (fetch the snapshot again), as does every stream after the listener lost the database.
+Vehicle positions go only to the roles :func:`assets.privacy.may_see_positions` allows.
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ from app.web.db import engine, state
 from app.web.errors import ApiError
 from app.web.openapi import API_PREFIX, Reply, operation
 from assets.db import unit_of_work
-from assets.live.channels import ALARM_CHANNEL, LIVE_CHANNEL
+from assets.live.channels import ALARM_CHANNEL, COMMAND_CHANNEL, LIVE_CHANNEL
 from assets.models import User
 from assets.privacy import may_see_positions
 
 log = logging.getLogger(__name__)
 
-CHANNELS = (LIVE_CHANNEL,)
+CHANNELS = (LIVE_CHANNEL, ALARM_CHANNEL, COMMAND_CHANNEL)
 QUEUE_SIZE = 10_000
 REAUTH_S = 60.0
 _RESYNC = {"type": "resync"}
@@ -217,11 +219,12 @@ bp = Blueprint("stream", __name__, url_prefix=API_PREFIX)
 @bp.get("/stream")
 @requires(*STAFF)
 @operation(
-    "Live changes as server-sent events (state changes, vehicle positions; alarms later)",
+    "Live changes as server-sent events (state changes, vehicle positions, alarms, commands)",
     tags=["live"],
     description="Events: `state` (asset_id, kind, state, previous, since, ts), `position` (control room roles "
-                "only: asset_id, lon, lat, speed_kmh, heading_deg, ts), `resync` (events were missed: fetch the "
-                "snapshot again). Comments keep the connection open. Read the snapshot from /live first.",
+                "only: asset_id, lon, lat, speed_kmh, heading_deg, ts), `alarm` (action, alarm), `command` (id, "
+                "state, asset_id, target_state), `resync` (events were missed: fetch the snapshot again). "
+                "Comments keep the connection open. Read the snapshot from /live first.",
     responses={200: Reply({"type": "string"}, "An endless event stream", content_type="text/event-stream")},
     errors=(503,),
 )

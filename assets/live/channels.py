@@ -9,7 +9,11 @@ that makes it (so only committed changes are announced):
   vehicle's live position moves (the latest per vehicle and batch).
 
 ``citypilot_alarms``: alarms raised, acknowledged, cleared (the control issue).
+
+``citypilot_commands``: ``{"type": "command", "id", "state", "asset_id", "target_state"}`` when a command
+or one of its targets changes state (``asset_id`` / ``target_state`` null for the command itself).
 """
 
 LIVE_CHANNEL = "citypilot_live"
 ALARM_CHANNEL = "citypilot_alarms"
+COMMAND_CHANNEL = "citypilot_commands"

@@ -18,6 +18,8 @@ from assets.models.reference import Commune, CommunePart, Street
 from assets.models.accounts import ApiToken, Credential, LoginAttempt
 from assets.live import models as live_models  # noqa: F401  (live data tables share the metadata)
 from assets import tiles_models  # noqa: F401  (tile tables share the metadata)
+from assets.alarms import models as alarm_models  # noqa: F401  (alarm tables share the metadata)
+from assets.commands import models as command_models  # noqa: F401  (command tables share the metadata)
 
 __all__ = [
     "INVENTORY_STATUSES", "ROLES", "ApiToken", "Asset", "AssetHistory", "Base", "Building", "Cabinet", "Camera",

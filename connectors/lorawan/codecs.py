@@ -102,3 +102,43 @@ def codec_for(model: str | None = None, f_port: int | None = None) -> Codec:
 def lamp_state(values: dict[str, Any]) -> str:
     """The live state a lamp controller's values mean: fault on lamp failure or driver fault."""
     return "fault" if values.get("lamp_failure") or values.get("driver_fault") else "ok"
+
+
+# -- downlinks -------------------------------------------------------------------------------------
+LAMP_COMMAND_PORT = 11
+_LAMP_COMMAND = ">BBH"  # on:u8 (0 off, 1 on, 0xFF back to the schedule), dim:u8 (%), hold:u16 (minutes, 0: until told)
+_SCHEDULE = 0xFF
+
+
+@dataclass(frozen=True)
+class LampCommand:
+    """A ``citypilot-lc1`` downlink (fPort 11): switch on at ``dim`` %, off, or back to the schedule
+    (``on`` None); ``hold_min`` minutes (0: until the next command). The uplink that follows reports
+    the new state (``lamp_on``, ``dim_level``)."""
+
+    on: bool | None
+    dim: int = 100
+    hold_min: int = 0
+
+    @classmethod
+    def dim_to(cls, level: int, hold_min: int = 0) -> LampCommand:
+        """Dim to ``level`` % (0: off)."""
+        return cls(level > 0, level, hold_min)
+
+    def encode(self) -> bytes:
+        if not 0 <= self.dim <= 100 or not 0 <= self.hold_min <= 0xFFFF:
+            raise CodecError(f"citypilot-lc1 command: dim {self.dim} or hold {self.hold_min} out of range")
+        on = _SCHEDULE if self.on is None else int(self.on)
+        return struct.pack(_LAMP_COMMAND, on, self.dim, self.hold_min)
+
+    @classmethod
+    def decode(cls, payload: bytes, f_port: int | None = LAMP_COMMAND_PORT) -> LampCommand:
+        if f_port != LAMP_COMMAND_PORT:
+            raise CodecError(f"citypilot-lc1 takes commands on fPort {LAMP_COMMAND_PORT}, not {f_port}")
+        if len(payload) != struct.calcsize(_LAMP_COMMAND):
+            raise CodecError(f"citypilot-lc1 command: expected 4 bytes on fPort {LAMP_COMMAND_PORT}, "
+                             f"got {len(payload)}")
+        on, dim, hold = struct.unpack(_LAMP_COMMAND, payload)
+        if on not in (0, 1, _SCHEDULE) or dim > 100:
+            raise CodecError(f"citypilot-lc1 command: on={on} dim={dim} is not a command")
+        return cls(None if on == _SCHEDULE else bool(on), dim, hold)

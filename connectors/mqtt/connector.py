@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ from assets.errors import ValidationError
 from assets.live.devices import Device
 from assets.live.records import Record
 from connectors.base import ConfigError, Connector, Delivery, Sink
+from connectors.commands.messages import cmd_message
 from connectors.mqtt import formats
 from connectors.mqtt.client import BrokerUrl, connect_and_wait, connect_properties, make_client
 from connectors.registry import register_connector
@@ -154,6 +157,23 @@ class MqttConnector(Connector):
                 gen, mid, qos = d.token
                 if qos and gen == generation:
                     client.ack(mid, qos)
+
+    # -- commands -----------------------------------------------------------------------------------
+    def send_command(self, device_id: str, action: str, params: Mapping[str, Any] | None = None,
+                     command_id: str | None = None, timeout: float = 5.0) -> str:
+        """Publish a command on CityPilot's contract (``citypilot/v1/devices/{device_id}/cmd``, QoS 1) with
+        this connector's running client and wait for the broker; the command id. The device's ``ack`` comes
+        back through the ingest as a ``command_ack`` event."""
+        client = self._client
+        if client is None or not self.connected.is_set():
+            raise ConnectionError(f"mqtt {self.label}: not connected to {self.url.redacted()}")
+        command_id = command_id or str(uuid.uuid4())
+        message = cmd_message(device_id, command_id, action, dict(params or {}), dt.datetime.now(dt.UTC))
+        info = client.publish(message.topic, message.payload, qos=1)
+        info.wait_for_publish(timeout)
+        if not info.is_published():
+            raise ConnectionError(f"mqtt {self.label}: the broker did not take the command within {timeout:g} s")
+        return command_id
 
     # -- reading ------------------------------------------------------------------------------------
     def lookup(self, device_id: str) -> Device | None:

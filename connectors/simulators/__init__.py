@@ -6,6 +6,7 @@ ingest benchmark reuses the message shapes through :func:`city_burst_messages` a
 :func:`backlog_messages`.
 """
 
+from connectors.simulators import modbus_servers  # noqa: F401  (registers meter-offline/online, trip hooks)
 from connectors.simulators.accounts import accounts_path, device_usernames, load_accounts, provision
 from connectors.simulators.control import CONTROL_TOPIC
 from connectors.simulators.faults import FAULTS, fault, inject

@@ -54,8 +54,9 @@ def save_accounts(path: Path, accounts: dict[str, str]) -> None:
 
 
 def device_usernames(fleet: Fleet) -> list[str]:
-    """The accounts the simulated city needs: the network servers, then every tracker."""
-    return [*NETWORK_SERVERS, *(v.tracker_id for v in fleet.vehicles)]
+    """The accounts the simulated city needs: the network servers, every tracker, then every signal
+    controller and camera (they talk CityPilot's own contract under their asset code)."""
+    return [*NETWORK_SERVERS, *(v.tracker_id for v in fleet.vehicles), *(e.code for e in fleet.equipment)]
 
 
 class AccountBroker(Protocol):

@@ -53,6 +53,8 @@ class FaultSpec:
 
 
 FAULTS: dict[str, FaultSpec] = {}
+#: What ``clear all`` also undoes beyond device faults (cabinets reset, fibre repaired): one line per effect.
+CLEAR_ALL_HOOKS: list[Callable[[Simulator], list[str]]] = []
 
 
 def fault(
@@ -144,15 +146,17 @@ def _resolve_clear(fleet: Fleet, targets: list[str]) -> list[Device]:
 
 @fault("clear", "clear every fault of the targets ('all': of every device with a fault)", resolve=_resolve_clear)
 def clear(sim: Simulator, devices: list[Device], params: dict[str, Any]) -> list[str]:
+    restored = [] if devices else [line for hook in CLEAR_ALL_HOOKS for line in hook(sim)]
     devices = devices or faulty_devices(sim)
     for device in devices:
         sim.silenced.discard(device.key)
+        sim.commands.clear(device)
         if isinstance(device, LampDevice):
             sim.city.lamps[device.key].state.clear_faults()
         elif isinstance(device, SensorDevice):
             sim.city.sensors[device.key].clear_faults()
         sim.report_now(device)
-    return [f"{_label(d)}: back to normal, reported now" for d in devices] or ["no device had a fault"]
+    return [f"{_label(d)}: back to normal, reported now" for d in devices] + restored or ["no device had a fault"]
 
 
 def faulty_devices(sim: Simulator) -> list[Device]:
@@ -167,7 +171,7 @@ def faulty_devices(sim: Simulator) -> list[Device]:
                 out.append(device)
         elif isinstance(device, SensorDevice) and sim.city.sensors[device.key].state.spike:
             out.append(device)
-    return out
+    return out + [d for d in sim.commands.faulty() if d not in out]  # disobedient; silent signals and cameras
 
 
 # -- malformed messages ----------------------------------------------------------------------------

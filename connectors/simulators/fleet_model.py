@@ -81,6 +81,20 @@ class VehicleDevice:
         return self.tracker_id
 
 
+@dataclass(frozen=True, slots=True)
+class EquipmentDevice:
+    """A signal controller or camera on CityPilot's own MQTT contract (device id = asset code); they obey
+    commands (connectors/simulators/signals.py)."""
+
+    asset_id: int
+    code: str
+    family: str  # signal | camera
+
+    @property
+    def key(self) -> str:
+        return self.code
+
+
 LoraDevice = LampDevice | SensorDevice
 Device = LampDevice | SensorDevice | VehicleDevice
 
@@ -92,6 +106,7 @@ class Fleet:
     lamps: list[LampDevice] = field(default_factory=list)
     sensors: list[SensorDevice] = field(default_factory=list)
     vehicles: list[VehicleDevice] = field(default_factory=list)
+    equipment: list[EquipmentDevice] = field(default_factory=list)  # not in devices(): they only obey commands
 
     def __len__(self) -> int:
         return len(self.lamps) + len(self.sensors) + len(self.vehicles)
@@ -102,7 +117,7 @@ class Fleet:
     @cached_property
     def _index(self) -> dict[str, Device]:
         index: dict[str, Device] = {}
-        for device in self.devices():
+        for device in [*self.devices(), *self.equipment]:
             index[device.code.upper()] = device
             index[device.key.upper()] = device
             if isinstance(device, VehicleDevice) and device.plate:
@@ -135,7 +150,7 @@ class Fleet:
         """The same fleet with only the first ``count`` vehicles (all when None)."""
         if count is None or count >= len(self.vehicles):
             return self
-        return Fleet(self.lamps, self.sensors, self.vehicles[: max(count, 0)])
+        return Fleet(self.lamps, self.sensors, self.vehicles[: max(count, 0)], self.equipment)
 
 
 _LAMPS = text("""
@@ -157,6 +172,12 @@ _VEHICLES = text("""
     ORDER BY id
 """)
 
+EQUIPMENT_KINDS = {"signal_controller": "signal", "camera": "camera"}  # kind → family
+_EQUIPMENT = text("""
+    SELECT id, code, kind FROM assets
+    WHERE kind IN ('signal_controller', 'camera') AND status = 'in_service' ORDER BY kind DESC, id
+""")
+
 
 def load_fleet(engine: Engine) -> Fleet:
     """Every LoRaWAN luminaire and sensor and every tracked vehicle of the inventory (not removed)."""
@@ -166,4 +187,5 @@ def load_fleet(engine: Engine) -> Fleet:
             SensorDevice(*r) for r in conn.execute(_SENSORS) if r[3] in SENSOR_MODELS
         ]
         vehicles = [VehicleDevice(r[0], r[1], r[2], r[3], (r[4], r[5]), r[6]) for r in conn.execute(_VEHICLES)]
-    return Fleet(lamps, sensors, vehicles)
+        equipment = [EquipmentDevice(r[0], r[1], EQUIPMENT_KINDS[r[2]]) for r in conn.execute(_EQUIPMENT)]
+    return Fleet(lamps, sensors, vehicles, equipment)

@@ -20,6 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
+from connectors.simulators import faults_control  # noqa: F401  (registers cabinet trips and fibre cuts)
+from connectors.simulators.commands_sim import EQUIPMENT_FAMILIES, CommandSim
 from connectors.simulators.control import CONTROL_TOPIC
 from connectors.simulators.faults import FAULTS, faulty_devices, inject
 from connectors.simulators.fleet_model import Device, Fleet, SimulationError, VehicleDevice, unit_hash
@@ -109,7 +113,7 @@ class Cadence:
 
 class Simulator:
     """Plays ``fleet`` over the broker at ``mqtt_url`` (the service account: the control topic);
-    ``accounts`` holds the network servers' and trackers' passwords."""
+    ``accounts`` holds the network servers' and trackers' passwords; ``engine`` the inventory (fibre cuts)."""
 
     def __init__(
         self,
@@ -119,10 +123,13 @@ class Simulator:
         accounts: Mapping[str, str] | None = None,
         options: SimOptions | None = None,
         clock: Callable[[], float] = time.time,
+        engine: Engine | None = None,
     ) -> None:
         self.options = options or SimOptions()
         self.options.check()
+        self.engine = engine  # the inventory, for faults that need the topology (fibre cuts)
         self.fleet = fleet.take_vehicles(self.options.vehicles)
+        self.commands = CommandSim(self)  # lamps, signal controllers and cameras obey commands
         self.clock = clock
         self.started = clock()
         self.city = CityMessages(
@@ -155,11 +162,12 @@ class Simulator:
         for name in NETWORK_SERVERS:
             if name in used:
                 self.pool.add(Link(name, self._account(name), f"sim-{name}-{suffix}", max_inflight=200,
-                                   max_queued=200_000))
+                                   max_queued=200_000, **self.commands.network_link(name)))
         for vehicle in self.fleet.vehicles:
             if vehicle.tracker_id not in self.phones:
                 self.pool.add(Link(vehicle.tracker_id, self._account(vehicle.tracker_id),
                                    f"sim-{vehicle.tracker_id}-{suffix}"))
+        self.commands.connect(suffix)
         self.pool.add(Link("control", self.address, f"sim-control-{suffix}", subscriptions=(CONTROL_TOPIC,),
                            on_message=self._on_control))
         if self.options.osmand_url and self.phones:
@@ -198,6 +206,8 @@ class Simulator:
             Cadence("sensors", list(self.fleet.sensors), sensors_rate, now, self._scheduled, opts.seed),
             Cadence("vehicles", list(self.fleet.vehicles), len(self.fleet.vehicles) / opts.gps_interval_s, now,
                     self._scheduled, opts.seed),
+            Cadence("equipment", self.commands.devices(), len(self.commands.devices()) / self.commands.period_s, now,
+                    self.commands.scheduled, opts.seed),
         ]
         end = None if duration is None else time.monotonic() + duration
         try:
@@ -205,7 +215,8 @@ class Simulator:
                 now = self.clock()
                 for cadence in self._cadences:
                     cadence.run(now)
-                wait = min(c.next_time() for c in self._cadences) - self.clock()
+                self.commands.tick(self.clock())  # after the scheduled uplinks: a later time than theirs
+                wait = min(*(c.next_time() for c in self._cadences), self.commands.next_time()) - self.clock()
                 self.pool.poll(min(max(wait, 0.02), 0.25))
                 self._log_stats()
         finally:
@@ -255,6 +266,9 @@ class Simulator:
     def report_now(self, device: Device, now: float | None = None) -> None:
         """Send the device's normal message now (nothing when it is silenced)."""
         if device.key in self.silenced:
+            return
+        if device.family in EQUIPMENT_FAMILIES:
+            self.commands.report(device, now)  # type: ignore[arg-type]
             return
         now = self.clock() if now is None else now
         if isinstance(device, VehicleDevice) and device.tracker_id in self.phones:

@@ -52,10 +52,23 @@ GET    /api/v1/exports                             no        yes   yes     yes  
 GET    /api/v1/users                               no        yes   no      no         no       no   no
 POST   /api/v1/users                               no        yes   no      no         no       no   no
 POST   /api/v1/users/<name>/disable                no        yes   no      no         no       no   no
+GET    /api/v1/alarms                              no        yes   yes     yes        yes      yes  no
+GET    /api/v1/alarms/<int:alarm_id>               no        yes   yes     yes        yes      yes  no
+POST   /api/v1/alarms/<int:alarm_id>/acknowledge   no        yes   no      yes        yes      no   no
+POST   /api/v1/alarms/<int:alarm_id>/clear         no        yes   no      yes        yes      no   no
+GET    /api/v1/commands                            no        yes   yes     yes        yes      no   no
+POST   /api/v1/commands                            no        yes   no      yes        yes      no   no
+GET    /api/v1/commands/<int:command_id>           no        yes   yes     yes        yes      no   no
+POST   /api/v1/commands/<int:command_id>/confirm   no        yes   no      yes        yes      no   no
+POST   /api/v1/commands/<int:command_id>/cancel    no        yes   no      yes        yes      no   no
+GET    /api/v1/commands/<int:command_id>/log       no        yes   yes     yes        yes      no   no
 GET    /tiles/layers.json                          no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<layer>/<z>/<x>/<y>.mvt              no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<any(lighting, environment, energy):layer>/<z>/<x>/<y>.mvt  no  yes  yes  yes  yes  yes  yes
 GET    /tiles/<any(traffic, video, network):layer>/<z>/<x>/<y>.mvt        no  yes  yes  yes  yes  yes  no
+GET    /control-room                               no        yes   no      yes        yes      no   no
+GET    /api/v1/basemap/<int:z>/<int:x>/<int:y>.mvt no        yes   yes     yes        yes      yes  yes
+GET    /api/v1/stats/families                      no        yes   yes     yes        yes      yes  no
 """
 
 
@@ -118,7 +131,8 @@ def test_role_matrix(app: Flask, people: People, engine) -> None:
         lamp = create_asset(session, "luminaire", {"code": "L-1", "geom": near(), **MINIMAL["luminaire"]}).id
         van = create_asset(session, "vehicle", {"code": "V-1", "geom": near(5), **MINIMAL["vehicle"]}).id
     values = {
-        "asset_id": str(lamp), "name": "nobody", "import_id": "0" * 32, "filename": "citypilot.css",
+        "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "name": "nobody", "import_id": "0" * 32,
+        "filename": "citypilot.css",
         "z": "14", "x": "8421", "y": "5741", "layer": "nosuch",
         "any(lighting, environment, energy):layer": "lighting", "any(traffic, video, network):layer": "video",
     }

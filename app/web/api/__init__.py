@@ -13,7 +13,9 @@ from flask import Flask
 
 from app.web.api.blueprint import bp
 
-RESOURCES = ("meta", "assets", "history", "topology", "live", "stats", "imports", "exports", "users")
+RESOURCES = (
+    "meta", "assets", "history", "topology", "live", "stats", "imports", "exports", "users", "alarms", "commands",
+)
 
 
 def init_app(app: Flask) -> None:

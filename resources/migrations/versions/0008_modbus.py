@@ -1,4 +1,8 @@
-"""Modbus polling (control issue): placeholder, filled in by the engineer who builds it.
+"""Modbus polling (control issue): no schema change.
+
+The poller keeps its schedule and failure counts in memory and writes through the live tables of 0003
+(``live_state`` with ``expected_interval_s``, ``telemetry``, ``device_events``); register maps are data
+files (``resources/registers/*.json``). This revision only keeps the migration chain in order.
 
 Revision ID: 0008
 Revises: 0007

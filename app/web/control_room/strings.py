@@ -1,0 +1,211 @@
+"""The control room's words for its JavaScript, from the same catalogue as the templates.
+
+Every text the page's scripts show is here (``lazy_gettext``, so ``make translations`` finds it);
+the page embeds them, in the reader's language, as a JSON dictionary (:func:`js_strings`).
+"""
+
+from __future__ import annotations
+
+from flask_babel import get_locale, lazy_gettext
+
+from assets.kinds import all_kinds, spec_for
+from assets.live.family_stats import family_of
+
+_ = lazy_gettext
+
+FAMILIES = {
+    "lighting": _("Public lighting"),
+    "traffic": _("Traffic signals"),
+    "video": _("Video protection"),
+    "fleet": _("Fleet"),
+    "network": _("Fibre network"),
+    "environment": _("Environmental sensors"),
+    "energy": _("Buildings and energy"),
+}
+
+STATES = {
+    "ok": _("ok"),
+    "fault": _("in fault"),
+    "unreachable": _("not reachable"),
+    "unknown": _("unknown"),
+}
+
+STRINGS = {
+    # counters
+    "in_service": _("in service"),
+    "in_service_hint": _("Inventory status: in service (what the planners decided)"),
+    "in_fault": _("in fault"),
+    "unreachable_n": _("unreachable"),
+    # stream
+    "stream_live": _("Live"),
+    "stream_reconnecting": _("Reconnecting…"),
+    "stream_closed": _("Live stream lost"),
+    # map
+    "vehicles": _("Vehicles"),
+    "base": _("Communes and streets"),
+    "background": _("Background map"),
+    "cluster_title": _("%(count)s devices here"),
+    "cluster_zoom": _("Zoom in"),
+    "background_unreachable": _("The background map cannot be reached: the city is drawn from its own data."),
+    # alarms
+    "alarms_unavailable": _("The alarm service is not available on this server yet."),
+    "alarms_empty": _("No active alarm."),
+    "alarms_error": _("The alarms could not be read: %(message)s"),
+    "alarm_new": _("New %(severity)s alarm: %(type)s, %(asset)s"),
+    "alarm_cleared": _("Alarm cleared: %(type)s, %(asset)s"),
+    "acknowledge": _("Acknowledge"),
+    "acknowledged_by": _("Acknowledged by %(who)s at %(when)s"),
+    "acknowledge_failed": _("Could not acknowledge: %(message)s"),
+    "show_on_map": _("Show on map"),
+    "affected": _("%(count)s affected"),
+    "raised_at": _("Raised at %(when)s"),
+    "severity_critical": _("critical"),
+    "severity_major": _("major"),
+    "severity_minor": _("minor"),
+    "severity_warning": _("warning"),
+    "alarm_lamp_failure": _("Light point failure"),
+    "alarm_cabinet_trip": _("Cabinet tripped"),
+    "alarm_device_silent": _("Device silent"),
+    "alarm_meter_unreachable": _("Meter unreachable"),
+    "alarm_sensor_threshold": _("Sensor threshold exceeded"),
+    "alarm_vehicle_outside_zone": _("Vehicle outside its zone"),
+    "alarm_fibre_failure": _("Fibre failure"),
+    # asset panel
+    "panel_loading": _("Loading…"),
+    "panel_error": _("This asset could not be read: %(message)s"),
+    "live_state": _("Live state"),
+    "since": _("since %(when)s"),
+    "last_seen": _("Last message: %(when)s"),
+    "never_seen": _("The device never spoke."),
+    "attributes": _("Attributes"),
+    "inventory_status": _("Inventory status"),
+    "values": _("Last values"),
+    "telemetry": _("Telemetry (24 h)"),
+    "metric": _("Measure"),
+    "no_telemetry": _("No measure in the last 24 hours."),
+    "history": _("History"),
+    "no_history": _("No change recorded."),
+    "history_entry": _("%(action)s by %(actor)s"),
+    "action_insert": _("created"),
+    "action_update": _("changed"),
+    "action_retire": _("retired"),
+    "action_delete": _("deleted"),
+    "status_planned": _("planned"),
+    "status_in_service": _("in service"),
+    "status_out_of_service": _("out of service"),
+    "status_removed": _("removed"),
+    "code": _("Code"),
+    "commune": _("Commune"),
+    "yes": _("yes"),
+    "no": _("no"),
+    "zoom_to": _("Zoom to it"),
+    "chart_label": _("%(metric)s over the last 24 hours, from %(min)s to %(max)s"),
+    # search
+    "search_none": _("No asset with this code."),
+    # selection and commands
+    "draw_hint": _("Click to add corners; double-click, Enter or a click on the first corner closes the area; "
+                   "Backspace removes a corner, Escape cancels."),
+    "draw_too_small": _("An area needs at least three corners."),
+    "estimate": _("About %(count)s of them drawn on the map inside the area."),
+    "command_sent": _("Command %(id)s sent to %(count)s devices."),
+    "command_failed": _("The command was refused: %(message)s"),
+    "command_unavailable": _("The command service is not available on this server yet."),
+    "command_title": _("Command %(id)s: %(action)s"),
+    "command_awaiting": _("Waiting for a second person to confirm (signals)."),
+    "command_confirm": _("Confirm"),
+    "command_confirmed": _("Command %(id)s confirmed."),
+    "command_cancel": _("Cancel the command"),
+    "command_cancelled": _("Command %(id)s cancelled."),
+    "command_close": _("Close"),
+    "command_more": _("…and %(count)s more devices"),
+    "command_requested": _("Requested by %(who)s at %(when)s"),
+    "choice_dim": _("dim (level below)"),
+    "action_dim": _("dim to %(level)s %%"),
+    "action_switch_on": _("switch on"),
+    "action_switch_off": _("switch off"),
+    "action_flash": _("flashing mode"),
+    "action_normal": _("normal mode"),
+    "action_reboot": _("reboot"),
+    "cmd_running": _("running"),
+    "cmd_done": _("done"),
+    "cmd_partly_failed": _("partly failed"),
+    "cmd_failed": _("failed"),
+    "cmd_cancelled": _("cancelled"),
+    "cmd_awaiting_confirmation": _("awaiting confirmation"),
+    "target_queued": _("queued"),
+    "target_sent": _("sent"),
+    "target_acknowledged": _("acknowledged"),
+    "target_verified": _("verified"),
+    "target_failed": _("failed"),
+    "target_timed_out": _("timed out"),
+    "target_cancelled": _("cancelled"),
+    "pending_title": _("Commands awaiting your confirmation"),
+    "pending_item": _("%(action)s on %(count)s devices, requested by %(who)s"),
+}
+
+
+#: Attribute names as people read them (the panel shows others as they are named in the data).
+FIELDS = {
+    "approach": _("approach"),
+    "building_use": _("building use"),
+    "bus_priority": _("bus priority"),
+    "camera_type": _("camera type"),
+    "circuit_number": _("circuit number"),
+    "colour_temp_k": _("colour temperature (K)"),
+    "contract_power_kva": _("contract power (kVA)"),
+    "dev_eui": _("DevEUI"),
+    "dimming_profile": _("dimming profile"),
+    "energy_meter_id": _("energy meter"),
+    "fibre_count": _("fibres"),
+    "fibre_node_id": _("fibre node"),
+    "floor_area_m2": _("floor area (m²)"),
+    "from_node_id": _("from node"),
+    "head_type": _("signal head type"),
+    "height_m": _("height (m)"),
+    "install_date": _("install date"),
+    "intersection": _("intersection"),
+    "is_led": _("LED"),
+    "length_m": _("length (m)"),
+    "luminaire_type": _("luminaire type"),
+    "manufacturer": _("manufacturer"),
+    "meter_model": _("meter model"),
+    "modbus_host": _("Modbus host"),
+    "modbus_port": _("Modbus port"),
+    "model": _("model"),
+    "name": _("name"),
+    "node_type": _("node type"),
+    "parent_id": _("parent"),
+    "plate": _("number plate"),
+    "power_w": _("power (W)"),
+    "power_w_before": _("power before LED (W)"),
+    "register_map": _("register map"),
+    "sensor_type": _("sensor type"),
+    "support_type": _("support type"),
+    "to_node_id": _("to node"),
+    "tracker_id": _("tracker"),
+    "unit_id": _("Modbus unit"),
+    "vehicle_type": _("vehicle type"),
+}
+
+
+def js_strings() -> dict[str, str]:
+    """The dictionary of the page's scripts, in the current language."""
+    return {**{key: str(value) for key, value in STRINGS.items()},
+            **{f"field_{key}": str(value) for key, value in FIELDS.items()}}
+
+
+def family_labels() -> dict[str, str]:
+    return {key: str(value) for key, value in FAMILIES.items()}
+
+
+def state_labels() -> dict[str, str]:
+    return {key: str(value) for key, value in STATES.items()}
+
+
+def kind_labels() -> dict[str, dict[str, str]]:
+    """Every asset kind: its label as the users say it (French or English) and its family."""
+    french = str(get_locale()) == "fr"
+    return {
+        kind: {"label": spec_for(kind).label_fr if french else spec_for(kind).label_en, "family": family_of(kind)}
+        for kind in all_kinds()
+    }
