@@ -17,7 +17,7 @@ from assets.models.history import AssetHistory
 from assets.models.reference import Commune, CommunePart, Street
 from assets.models.accounts import ApiToken, Credential, LoginAttempt
 from assets.live import models as live_models  # noqa: F401  (live data tables share the metadata)
-from assets import tiles_models  # noqa: F401  (tile tables share the metadata)
+from assets.tiles import models as tile_models  # noqa: F401  (tile tables share the metadata)
 from assets.alarms import models as alarm_models  # noqa: F401  (alarm tables share the metadata)
 from assets.commands import models as command_models  # noqa: F401  (command tables share the metadata)
 
