@@ -11,8 +11,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# System packages the project runs on (later issues add chromium, python3-qgis, xvfb).
-DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin curl chromium
+# System packages the project runs on; libatomic1 is what the Playwright driver's bundled node needs.
+DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin curl chromium libatomic1
 
 SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
