@@ -70,6 +70,7 @@ demo: bootstrap
 	nohup $(CITYPILOT) commands run >> $(RUN_DIR)/logs/commands.log 2>&1 & echo $$! > $(RUN_DIR)/commands.pid
 	nohup $(CITYPILOT) serve --port $(WEB_PORT) >> $(RUN_DIR)/logs/serve.log 2>&1 & echo $$! > $(RUN_DIR)/serve.pid
 	@sleep 2  # the ingest subscribes first: what the simulator sends before is not for it
+	$(CITYPILOT) simulate --burst >> $(RUN_DIR)/logs/simulate.log 2>&1  # every device reports once: the city is live at once
 	nohup $(CITYPILOT) simulate --osmand-url http://127.0.0.1:$(OSMAND_PORT)/ >> $(RUN_DIR)/logs/simulate.log 2>&1 & echo $$! > $(RUN_DIR)/simulate.pid
 	nohup $(CITYPILOT) modbus poll >> $(RUN_DIR)/logs/modbus.log 2>&1 & echo $$! > $(RUN_DIR)/modbus.pid
 	nohup $(CITYPILOT) alarms run >> $(RUN_DIR)/logs/alarms.log 2>&1 & echo $$! > $(RUN_DIR)/alarms.pid
