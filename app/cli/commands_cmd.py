@@ -16,6 +16,7 @@ from app.cli.context import actor_id, engine, user_option
 from app.settings import Settings
 from assets.commands import service, views
 from assets.commands.actions import describe
+from assets.commands.progress import Policy
 from assets.commands.targets import ids_of_codes
 from assets.commands.watch import follow as follow_command
 from assets.db import unit_of_work
@@ -256,8 +257,10 @@ def commands_group() -> None:
                    "(one per worker process).")
 @click.option("--poll", "poll_s", type=click.FloatRange(0.01, 10), default=0.25, show_default=True,
               help="Seconds between two passes at most.")
+@click.option("--confirmation-wait", "confirmation_wait_s", type=click.FloatRange(10, 86_400), default=900,
+              show_default=True, help="Seconds a two-person command waits for its second person before it expires.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def run_cmd(client_id: str, poll_s: float, verbose: bool) -> None:
+def run_cmd(client_id: str, poll_s: float, confirmation_wait_s: float, verbose: bool) -> None:
     """Send queued commands and follow them to the end (acknowledgement, verification, timeouts, retries)
     until Ctrl-C or SIGTERM; restart-safe (it picks up where it was)."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
@@ -265,7 +268,8 @@ def run_cmd(client_id: str, poll_s: float, verbose: bool) -> None:
     settings = Settings.load()
     eng = engine()
     worker = CommandWorker(eng, settings.require_mqtt_url(), cabinets=ModbusCabinets(eng),
-                           options=WorkerOptions(poll_s=poll_s, client_id=client_id))
+                           options=WorkerOptions(poll_s=poll_s, client_id=client_id,
+                                                 policy=Policy(confirmation_wait_s=confirmation_wait_s)))
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
     worker.run()

@@ -29,7 +29,8 @@ ACK_STATUSES_OK = ("accepted", "done")
 class Policy:
     """Timeouts (seconds) per transport for an acknowledgement, per action for the verifying report
     (default: the action's own), the back-off between attempts, and how long a target may wait for
-    its route (a LoRaWAN device's network server, learnt from an uplink) before it times out."""
+    its route (a LoRaWAN device's network server, learnt from an uplink) before it times out, and how
+    long a command may wait for its second person before it expires (cancelled)."""
 
     ack_timeout_s: Mapping[str, float] = field(default_factory=lambda: {
         "mqtt": 10.0, "chirpstack": 30.0, "tts": 30.0, "modbus": 5.0})
@@ -37,6 +38,7 @@ class Policy:
     backoff_base_s: float = 2.0
     backoff_max_s: float = 60.0
     route_wait_s: float = 900.0
+    confirmation_wait_s: float = 900.0
 
     def ack_timeout(self, transport: str) -> float:
         return self.ack_timeout_s.get(transport, 10.0)

@@ -162,6 +162,25 @@ def cancel_command(session: Session, command_id: int, actor_id: int | None, reas
     """Stop a command: targets not yet acknowledged are cancelled (those the device acknowledged are
     still verified; done ones stay); the command is ``cancelled``."""
     user = _commander(session, actor_id, "cancelling a command")
+    detail = f"cancelled by {user.name}" + (f": {reason}" if reason else "")
+    return _cancel(session, command_id, user.id, detail)
+
+
+def expire_unconfirmed(session: Session, wait_s: float) -> list[int]:
+    """Cancel the commands that waited more than ``wait_s`` seconds for a second person: a junction's
+    flashing mode confirmed an hour later is no longer what the requester meant. Their ids."""
+    ids = list(session.execute(
+        text("SELECT id FROM commands WHERE state = 'awaiting_confirmation' "
+             "AND requested_at < clock_timestamp() - make_interval(secs => :wait) ORDER BY id"),
+        {"wait": wait_s},
+    ).scalars())
+    minutes = f"{wait_s / 60:g} min"
+    for command_id in ids:
+        _cancel(session, command_id, None, f"expired: nobody confirmed it within {minutes}")
+    return ids
+
+
+def _cancel(session: Session, command_id: int, actor_id: int | None, detail: str) -> Command:
     command = get_command_row(session, command_id)
     if command.state in FINISHED_COMMAND_STATES:
         raise ConflictError(f"command {command_id} is already {command.state.replace('_', ' ')}")
@@ -169,15 +188,14 @@ def cancel_command(session: Session, command_id: int, actor_id: int | None, reas
         text("SELECT asset_id, state FROM command_targets WHERE command_id = :id AND state = ANY(:states)"),
         {"id": command_id, "states": list(CANCELLABLE_TARGET_STATES)},
     ).all()
-    detail = f"cancelled by {user.name}" + (f": {reason}" if reason else "")
     apply_moves(session, [Move(command_id, r.asset_id, r.state, "cancelled", detail) for r in open_rows],
-                actor_id=user.id, refresh=False)
+                actor_id=actor_id, refresh=False)
     command = get_command_row(session, command_id, lock=True)
     session.refresh(command)
     if command.state in FINISHED_COMMAND_STATES:  # finished meanwhile
         raise ConflictError(f"command {command_id} is already {command.state.replace('_', ' ')}")
-    _set_command_state(session, command, "cancelled", user.id, detail)
-    command.cancelled_by, command.cancelled_at = user.id, _now(session)
+    _set_command_state(session, command, "cancelled", actor_id, detail)
+    command.cancelled_by, command.cancelled_at = actor_id, _now(session)
     session.flush()
     return command
 

@@ -37,7 +37,7 @@ from sqlalchemy import Engine
 
 from assets.commands import progress
 from assets.commands.progress import Due, Open, Policy
-from assets.commands.service import Move
+from assets.commands.service import Move, expire_unconfirmed
 from assets.db import unit_of_work
 from assets.live.devices import DeviceDirectory
 from connectors.commands.cabinets import CabinetControl, CabinetError
@@ -189,6 +189,10 @@ class CommandWorker:
             made.update(m.to_state for m in progress.apply(session, moves))
             made.update(m.to_state for m in progress.apply(session, progress.verifications(session)))
             made.update(m.to_state for m in progress.apply(session, progress.expired(session, at, policy)))
+            unconfirmed = expire_unconfirmed(session, policy.confirmation_wait_s)
+            if unconfirmed:
+                made["expired"] += len(unconfirmed)
+                log.warning("commands %s expired: not confirmed within %g s", unconfirmed, policy.confirmation_wait_s)
             progress.refresh_stuck(session)
         self._held = ([], [])  # committed (a failed pass keeps them for the next one)
         made.update(self._send_due())

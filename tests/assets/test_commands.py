@@ -13,7 +13,14 @@ from sqlalchemy import Engine, text
 
 from assets.commands import progress
 from assets.commands.progress import Policy
-from assets.commands.service import Move, apply_moves, cancel_command, confirm_command, create_command
+from assets.commands.service import (
+    Move,
+    apply_moves,
+    cancel_command,
+    confirm_command,
+    create_command,
+    expire_unconfirmed,
+)
 from assets.commands.states import (
     COMMAND_STATES,
     TARGET_STATES,
@@ -230,6 +237,27 @@ def test_the_two_person_rule(engine: Engine, city: dict[str, int]) -> None:
         confirm_command(s, command_id, city["sam"])
     with unit_of_work(engine, None) as session:
         assert [d.code for d in progress.claim_due(session)] == ["CRF-1"]
+
+
+def test_a_command_nobody_confirms_expires(engine: Engine, city: dict[str, int]) -> None:
+    stale = _give(engine, city, "olga", "flash", None, {"asset_ids": [city["CRF-1"]]})
+    fresh = _give(engine, city, "olga", "normal", None, {"asset_ids": [city["CRF-1"]]})
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE commands SET requested_at = requested_at - interval '16 minutes' WHERE id = :id"),
+                     {"id": stale})
+    with unit_of_work(engine, None) as session:
+        assert expire_unconfirmed(session, Policy().confirmation_wait_s) == [stale]
+    data = _data(engine, stale)
+    assert data["state"] == "cancelled" and data["cancelled_by"] is None
+    assert [t["state"] for t in data["targets"]] == ["cancelled"]
+    with unit_of_work(engine, None) as session:
+        entries, _ = command_log(session, stale)
+    assert entries[-1]["actor"] == "worker" and entries[-1]["detail"] == "expired: nobody confirmed it within 15 min"
+    with pytest.raises(ConflictError, match="cancelled: nothing to confirm"), unit_of_work(engine, city["otto"]) as s:
+        confirm_command(s, stale, city["otto"])
+    assert _data(engine, fresh)["state"] == "awaiting_confirmation"  # 15 minutes are not over for this one
+    with unit_of_work(engine, None) as session:
+        assert expire_unconfirmed(session, Policy().confirmation_wait_s) == []
 
 
 def _put(engine: Engine, command_id: int, asset_id: int, state: str, **columns: Any) -> None:
