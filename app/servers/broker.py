@@ -19,11 +19,9 @@ from app.servers.private import PrivateServer
 from app.servers.system import (
     ServerError,
     make_folder,
-    pick_port,
     pid_alive,
     port_free,
     require_binary,
-    tail,
     wait_gone,
 )
 
@@ -115,6 +113,7 @@ class PrivateBroker(PrivateServer):
 
     service_user = "mosquitto"
     package = PACKAGE
+    label = "mosquitto"
 
     @property
     def log_file(self) -> Path:
@@ -263,21 +262,14 @@ class PrivateBroker(PrivateServer):
             return False
 
     def _start(self) -> None:
-        for _attempt in range(3):
-            if self.port is None:
-                self.port = pick_port()
-            elif not port_free(self.port):
-                old, self.port = self.port, pick_port({self.port})
-                log.warning("mqtt: port %s is taken by another program; now on port %s", old, self.port)
-            self._write("mosquitto.conf", CONFIG.format(port=self.port, folder=self.folder))
-            (self.folder / "mosquitto.pid").unlink(missing_ok=True)  # stale: left by a crash or a reboot
-            conf = self.folder / "mosquitto.conf"
-            self.run_as.run([MOSQUITTO, "-d", "-c", conf], cwd=self.folder)
-            if self._wait_listening():
-                return
-            if port_free(self.port):
-                break
-        raise ServerError(f"mosquitto did not start; the end of {self.log_file}:\n{tail(self.log_file)}")
+        self._start_on_free_port(self._start_once, self.log_file)
+
+    def _start_once(self) -> bool:
+        self._write("mosquitto.conf", CONFIG.format(port=self.port, folder=self.folder))
+        (self.folder / "mosquitto.pid").unlink(missing_ok=True)  # stale: left by a crash or a reboot
+        conf = self.folder / "mosquitto.conf"
+        self.run_as.run([MOSQUITTO, "-d", "-c", conf], cwd=self.folder)
+        return self._wait_listening()
 
     def _wait_listening(self, timeout: float = 10) -> bool:
         """Wait until the daemon runs and listens; False early when it died (e.g. the port was taken)."""

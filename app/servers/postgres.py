@@ -11,12 +11,9 @@ from app.servers.private import PrivateServer
 from app.servers.system import (
     ServerError,
     make_folder,
-    pick_port,
     pid_alive,
-    port_free,
     remove_folder,
     require_binary,
-    tail,
 )
 
 log = logging.getLogger(__name__)
@@ -66,6 +63,7 @@ class PrivatePostgres(PrivateServer):
 
     service_user = "postgres"
     package = PACKAGE
+    label = "PostgreSQL"
 
     def __init__(
         self, folder: Path, port: int | None = None, password: str | None = None, *, durable: bool = True
@@ -192,24 +190,17 @@ class PrivatePostgres(PrivateServer):
         self.run_as.own(conf)
 
     def _start(self) -> None:
-        for _attempt in range(3):
-            if self.port is None:
-                self.port = pick_port()
-            elif not port_free(self.port):
-                old, self.port = self.port, pick_port({self.port})
-                log.warning("postgres: port %s is taken by another program; now on port %s", old, self.port)
-            self._write_conf()
-            done = self.run_as.run(
-                [PG_BIN / "pg_ctl", "start", "-D", self.data_dir, "-l", self.log_file, "-w", "-t", "120"],
-                cwd=self.folder,
-                timeout=150,
-                check=False,
-            )
-            if done.returncode == 0:
-                return
-            if port_free(self.port):  # not a port clash (e.g. a race with another instance): give up
-                break
-        raise ServerError(f"PostgreSQL did not start; the end of {self.log_file}:\n{tail(self.log_file)}")
+        self._start_on_free_port(self._start_once, self.log_file)
+
+    def _start_once(self) -> bool:
+        self._write_conf()
+        done = self.run_as.run(
+            [PG_BIN / "pg_ctl", "start", "-D", self.data_dir, "-l", self.log_file, "-w", "-t", "120"],
+            cwd=self.folder,
+            timeout=150,
+            check=False,
+        )
+        return done.returncode == 0
 
     def _provision(self) -> None:
         """Role ``citypilot`` (superuser of this private cluster, so tests may create databases), its

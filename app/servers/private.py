@@ -3,10 +3,14 @@ system user runs it, its port and password, and the restart/purge built on its o
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
-from app.servers.system import RunAs, remove_folder, server_location
+from app.servers.system import RunAs, ServerError, pick_port, port_free, remove_folder, server_location, tail
+
+log = logging.getLogger(__name__)
 
 
 class PrivateServer:
@@ -15,6 +19,7 @@ class PrivateServer:
 
     service_user = ""  # the system user the server runs as when started by root
     package = ""  # the Debian package that provides it
+    label = ""  # its name in messages
 
     def __init__(self, folder: Path, port: int | None = None, password: str | None = None) -> None:
         self.requested = Path(folder).absolute()
@@ -42,6 +47,21 @@ class PrivateServer:
 
     def down(self) -> None:
         raise NotImplementedError
+
+    def _start_on_free_port(self, start_once: Callable[[], bool], log_file: Path) -> None:
+        """``start_once()`` (True once the server listens) on ``port``, or on another free port when a
+        program took it meanwhile (three tries); ServerError with the end of ``log_file`` otherwise."""
+        for _attempt in range(3):
+            if self.port is None:
+                self.port = pick_port()
+            elif not port_free(self.port):
+                old, self.port = self.port, pick_port({self.port})
+                log.warning("%s: port %s is taken by another program; now on port %s", self.label, old, self.port)
+            if start_once():
+                return
+            if port_free(self.port):  # not a port clash (e.g. a race with another instance): give up
+                break
+        raise ServerError(f"{self.label} did not start; the end of {log_file}:\n{tail(log_file)}")
 
     def restart(self) -> str:
         self.down()
