@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from app.cli.context import engine
-from assets.live.partitions import maintain, policies, set_retention
+from assets.live.partitions import AGED, maintain, policies, set_retention
 
 
 def register(cli: click.Group) -> None:
@@ -19,14 +19,16 @@ def maintenance() -> None:
 
 @maintenance.command("prune")
 def prune_cmd() -> None:
-    """Create the coming partitions, drop those past the retention (vehicle tracks: CNIL, 60 days)."""
+    """Create the coming partitions, drop those past the retention (vehicle tracks: CNIL, 60 days),
+    delete device events and dead letters past theirs."""
     report = maintain(engine())
     for table, names in sorted(report.created.items()):
         click.echo(f"{table}: created {len(names)} partition(s) ({names[0]} … {names[-1]})")
     for table, names in sorted(report.dropped.items()):
         click.echo(f"{table}: dropped {len(names)} partition(s) ({names[0]} … {names[-1]})")
     for table, n in sorted(report.deleted_rows.items()):
-        click.echo(f"{table}: deleted {n:,} row(s) past the retention from the default partition")
+        where = "" if table in AGED else " from the default partition"
+        click.echo(f"{table}: deleted {n:,} row(s) past the retention{where}")
     if not (report.created or report.dropped or report.deleted_rows):
         click.echo("nothing to do")
 
@@ -44,5 +46,8 @@ def retention_cmd(table: str | None, days: int | None, interval: str | None) -> 
                 raise click.UsageError("give the number of days to keep")
             set_retention(conn, table, days, interval)
         for p in policies(conn):
-            click.echo(f"{p.table:<18} keep {p.keep_days:>4} days, partitions by {p.interval}, "
-                       f"{p.premake_days} days made ahead")
+            if p.interval == "none":
+                click.echo(f"{p.table:<18} keep {p.keep_days:>4} days, not partitioned (older rows deleted)")
+            else:
+                click.echo(f"{p.table:<18} keep {p.keep_days:>4} days, partitions by {p.interval}, "
+                           f"{p.premake_days} days made ahead")

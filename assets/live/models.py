@@ -138,7 +138,8 @@ class DeviceEvent(Base):
     """An event a device reported (lamp failure, command acknowledgement...)."""
 
     __tablename__ = "device_events"
-    __table_args__ = (Index("ix_device_events_asset_id_ts", "asset_id", "ts"),)
+    __table_args__ = (Index("ix_device_events_asset_id_ts", "asset_id", "ts"),
+                      Index("ix_device_events_received_at", "received_at"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     asset_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("assets.id", ondelete="CASCADE"), nullable=False)
@@ -179,10 +180,11 @@ class ConnectorConfig(Base):
 
 
 class LiveRetention(Base):
-    """How a partitioned history table is cut (``day`` / ``month``) and how long it is kept."""
+    """How a history table is cut (``day`` / ``month``; ``none``: not partitioned, old rows deleted)
+    and how long it is kept."""
 
     __tablename__ = "live_retention"
-    __table_args__ = (CheckConstraint("part_interval IN ('day', 'month')", name="part_interval"),
+    __table_args__ = (CheckConstraint("part_interval IN ('day', 'month', 'none')", name="part_interval"),
                       CheckConstraint("keep_days > 0", name="keep_days"))
 
     table_name: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -4,7 +4,9 @@ Each partitioned table (``telemetry``, ``ingest_keys``, ``vehicle_positions``) i
 of device time (UTC) into tables of the ``live_parts`` schema named ``TABLE_pYYYYMMDD`` / ``_pYYYYMM``,
 as ``live_retention`` says. Rows no dated partition takes land in the default partition: a new
 partition takes over its rows, and pruning deletes the default partition's rows past the retention.
-The ingest calls :func:`maintain` at start and hourly; ``citypilot maintenance prune`` too.
+The device events and the dead letters are not partitioned (``part_interval = 'none'``): pruning
+deletes their rows received more than ``keep_days`` ago. The ingest calls :func:`maintain` at start
+and hourly; ``citypilot maintenance prune`` too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from assets.errors import FieldError, ValidationError
 from assets.live.models import PARTS_SCHEMA
 
 PARTITIONED = ("telemetry", "ingest_keys", "vehicle_positions")
+#: Tables kept by age without partitions: the column that dates a row.
+AGED = {"device_events": "received_at", "dead_letters": "received_at"}
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('citypilot.live.partitions'))"
 _NAME = re.compile(r"^(?P<table>\w+)_p(?P<stamp>\d{6}|\d{8})$")
 
@@ -28,14 +32,14 @@ class Retention:
     """How one partitioned table is cut and kept."""
 
     table: str
-    interval: str  # day | month
+    interval: str  # day | month | none (not partitioned)
     keep_days: int
     premake_days: int
 
 
 @dataclass(frozen=True)
 class MaintenanceReport:
-    """Partitions created, partitions dropped and default-partition rows deleted, per table."""
+    """Partitions created, partitions dropped and rows deleted (default partitions, tables kept by age), per table."""
 
     created: dict[str, list[str]]
     dropped: dict[str, list[str]]
@@ -52,8 +56,10 @@ def policies(conn: Connection) -> list[Retention]:
 def set_retention(conn: Connection, table: str, keep_days: int, interval: str | None = None) -> Retention:
     """Change how long ``table`` keeps its rows (and, for future partitions, how it is cut)."""
     errors = []
-    if table not in PARTITIONED:
-        errors.append(FieldError("table", f"{table!r} is not one of {', '.join(PARTITIONED)}"))
+    if table not in PARTITIONED and table not in AGED:
+        errors.append(FieldError("table", f"{table!r} is not one of {', '.join((*PARTITIONED, *AGED))}"))
+    elif table in AGED and interval is not None:
+        errors.append(FieldError("interval", f"{table} is not partitioned: only its days can change"))
     if keep_days < 1:
         errors.append(FieldError("keep_days", f"must be at least 1, got {keep_days}"))
     if interval is not None and interval not in ("day", "month"):
@@ -121,7 +127,7 @@ def ensure_partitions(
     conn.execute(text(_LOCK))
     created: dict[str, list[str]] = {}
     for policy in policies(conn):
-        if tables is not None and policy.table not in tables:
+        if policy.table not in PARTITIONED or (tables is not None and policy.table not in tables):
             continue
         existing = partitions(conn, policy.table)
         cursor = _floor(start, policy.interval)
@@ -160,13 +166,20 @@ def _attach(conn: Connection, table: str, name: str, lower: dt.date, upper: dt.d
 
 def prune(conn: Connection, now: dt.datetime | None = None) -> tuple[dict[str, list[str]], dict[str, int]]:
     """Drop the partitions entirely older than each table's retention, and delete the default
-    partition's rows older than it. Returns (dropped partition names, deleted rows) per table."""
+    partition's rows older than it (a table kept by age: its rows older than it). Returns (dropped
+    partition names, deleted rows) per table."""
     conn.execute(text(_LOCK))
     now = now or dt.datetime.now(dt.UTC)
     dropped: dict[str, list[str]] = {}
     deleted: dict[str, int] = {}
     for policy in policies(conn):
         cutoff = now - dt.timedelta(days=policy.keep_days)
+        if policy.table in AGED:
+            result = conn.execute(text(f"DELETE FROM {policy.table} WHERE {AGED[policy.table]} < :cutoff"),
+                                  {"cutoff": cutoff})
+            if result.rowcount:
+                deleted[policy.table] = result.rowcount
+            continue
         for name, _lower, upper in partitions(conn, policy.table):
             if dt.datetime.combine(upper, dt.time(), dt.UTC) <= cutoff:
                 conn.execute(text(f"DROP TABLE {PARTS_SCHEMA}.{name}"))
@@ -188,6 +201,8 @@ def maintain(engine: Engine, now: dt.datetime | None = None) -> MaintenanceRepor
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL lock_timeout = '5s'"))
         for policy in policies(conn):
+            if policy.table not in PARTITIONED:
+                continue
             made = ensure_partitions(
                 conn, today - dt.timedelta(days=1), today + dt.timedelta(days=policy.premake_days), (policy.table,)
             )

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from assets.db import unit_of_work
+from assets.errors import ValidationError
 from assets.live.devices import DeviceDirectory
 from assets.live.models import PARTS_SCHEMA
 from assets.live.partitions import ensure_partitions, maintain, partitions, prune, set_retention
@@ -186,6 +187,32 @@ def test_track_retention_drops_positions_older_than_sixty_days(engine: Engine, d
         set_retention(conn, "vehicle_positions", 30)
         prune(conn, now)
     assert count(engine, "SELECT count(*) FROM vehicle_positions") == 1
+
+
+def test_device_events_and_dead_letters_are_kept_by_age(engine: Engine, db_url: str, devices: Devices) -> None:
+    now = dt.datetime.now(dt.UTC)
+    ages = (500, 401, 40, 1)  # days since received
+    with LiveWriter(db_url) as writer:
+        writer.write([Event(devices.lamp, T0, "lamp_failure", {"age": d}, key=message_key("e", d)) for d in ages])
+        writer.write([DeadLetter("v3/x/devices/y/up", b"{not json", f"age {d}") for d in ages])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE device_events SET received_at = :now - make_interval(days => (detail->>'age')::int)"),
+                     {"now": now})
+        conn.execute(text("UPDATE dead_letters SET received_at = "
+                          ":now - make_interval(days => split_part(reason, ' ', 2)::int)"), {"now": now})
+    report = maintain(engine, now=now)  # partitions for the partitioned tables only, then the retention
+    assert report.deleted_rows["device_events"] == 2 and report.deleted_rows["dead_letters"] == 3
+    assert not any(name in report.created for name in ("device_events", "dead_letters"))
+    assert count(engine, "SELECT count(*) FROM device_events") == 2  # 400 days kept by default
+    assert count(engine, "SELECT count(*) FROM dead_letters") == 1  # 30 days
+    with engine.begin() as conn:
+        assert set_retention(conn, "device_events", 10).keep_days == 10
+        _dropped, deleted = prune(conn, now)
+        assert deleted == {"device_events": 1}
+        with pytest.raises(ValidationError) as caught:
+            set_retention(conn, "dead_letters", 5, "day")
+    assert [str(e) for e in caught.value.errors] == [
+        "interval: dead_letters is not partitioned: only its days can change"]
 
 
 def test_device_directory_finds_devices_and_refreshes_on_a_miss(

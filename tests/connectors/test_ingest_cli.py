@@ -40,6 +40,7 @@ def test_connectors_add_checks_then_saves(run, mqtt_url: str, broker) -> None:
 def test_maintenance_retention_and_prune(run) -> None:
     shown = run("maintenance", "retention")
     assert "vehicle_positions  keep   60 days" in shown.output
+    assert "dead_letters       keep   30 days, not partitioned (older rows deleted)" in shown.output
     changed = run("maintenance", "retention", "vehicle_positions", "45")
     assert "vehicle_positions  keep   45 days" in changed.output
     bad = run("maintenance", "retention", "assets", "10")
