@@ -95,6 +95,7 @@ class IngestStats:
     """Running totals since the ingest started."""
 
     received: int = 0
+    acknowledged: int = 0
     batches: int = 0
     written: WriteResult = field(default_factory=WriteResult)
     retries: int = 0
@@ -170,6 +171,11 @@ class Ingest:
             except Exception:
                 log.exception("stopping connector %s", connector.label)
         self.buffer.close()
+
+    @property
+    def pending(self) -> int:
+        """Messages received and not yet stored and acknowledged."""
+        return self.stats.received - self.stats.acknowledged
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds; True once the ingest is stopping."""
@@ -299,6 +305,7 @@ class Ingest:
 
     def _acknowledge(self, deliveries: list[Delivery], error: str | None) -> None:
         by_connector: dict[int, tuple[Connector, list[Delivery]]] = {}
+        self.stats.acknowledged += len(deliveries)
         for d in deliveries:
             by_connector.setdefault(id(d.connector), (d.connector, []))[1].append(d)
             if d.done is not None:

@@ -7,10 +7,12 @@ import json
 import logging
 import signal
 import sys
+import threading
 import time
 from typing import Any
 
 import click
+from sqlalchemy import Engine
 
 from app.cli.context import engine
 from app.settings import Settings
@@ -53,9 +55,12 @@ def register(cli: click.Group) -> None:
 @click.option("--receive-maximum", type=click.IntRange(1, 65535), default=4000, show_default=True,
               help="Unacknowledged messages the broker may send at once (the back-pressure window).")
 @click.option("--no-saved", is_flag=True, help="Ignore the connectors saved with `citypilot connectors add`.")
+@click.option("--retire", is_flag=True,
+              help="Retire --client-id (running fewer ingest processes than before): store what the broker "
+                   "queued for it, then delete its session. Run it while another ingest of the group runs.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def ingest_cmd(batch_size: int, flush_ms: int, osmand_port: int | None, osmand_host: str, client_id: str,
-               share_group: str, receive_maximum: int, no_saved: bool, verbose: bool) -> None:
+               share_group: str, receive_maximum: int, no_saved: bool, retire: bool, verbose: bool) -> None:
     """Store what devices send (the broker of MQTT_URL / the private one, saved connectors, OsmAnd)
     until Ctrl-C or SIGTERM. Messages are acknowledged only once stored."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
@@ -72,10 +77,12 @@ def ingest_cmd(batch_size: int, flush_ms: int, osmand_port: int | None, osmand_h
             time.sleep(2)
     log.info("%d device identities known", known)
     gc.freeze()  # the directory and the imports are permanent: keep the collector from walking them
-    connectors: list[Connector] = [
-        build("mqtt", {"url": settings.require_mqtt_url(), "client_id": client_id, "share_group": share_group,
-                       "receive_maximum": receive_maximum}, label="broker", devices=devices)
-    ]
+    broker = build("mqtt", {"url": settings.require_mqtt_url(), "client_id": client_id, "share_group": share_group,
+                            "receive_maximum": receive_maximum, "retire": retire}, label="broker", devices=devices)
+    connectors: list[Connector] = [broker]
+    if retire:
+        _retire(eng, broker, LiveWriter(settings.require_database_url(), client=client_id), batch_size, flush_ms)
+        return
     if not no_saved:
         with unit_of_work(eng, None) as session:
             for saved in saved_connectors(session, enabled_only=True):
@@ -104,6 +111,31 @@ def ingest_cmd(batch_size: int, flush_ms: int, osmand_port: int | None, osmand_h
         ingest.stop()
         ingest.join()
         writer.close()
+
+
+def _retire(eng: Engine, broker: Any, writer: LiveWriter, batch_size: int, flush_ms: int,
+            quiet_s: float = 2.0) -> None:
+    """Store what the broker queued for the retiring client id, then leave deleting its session."""
+    ingest = Ingest(eng, [broker], writer, batch_size=batch_size, flush_ms=flush_ms)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    ingest.start()
+    try:
+        while not (broker.quiet_for() >= quiet_s and ingest.pending == 0):
+            if stop.wait(0.2):
+                click.echo(f"retiring {broker.config['client_id']} interrupted: its session is kept "
+                           f"({ingest.stats.written.stored} messages stored so far)", err=True)
+                return
+        broker.drop_session_on_stop()
+    finally:
+        ingest.stop()
+        ingest.join()
+        writer.close()
+    queued = "" if broker.session_present else " (the broker held no session for it)"
+    click.echo(f"retired {broker.config['client_id']}: {ingest.stats.written.stored} queued messages stored, "
+               f"{ingest.stats.written.duplicates} duplicates, {ingest.stats.written.dead_letters} dead letters; "
+               f"its session is deleted{queued}")
 
 
 # -- connectors ------------------------------------------------------------------------------------

@@ -65,6 +65,13 @@ def connect_properties(session_expiry_s: int | None = None, receive_maximum: int
     return props
 
 
+def disconnect_properties(session_expiry_s: int) -> Properties:
+    """DISCONNECT properties changing the session expiry (0: the broker deletes the session now)."""
+    props = Properties(PacketTypes.DISCONNECT)
+    props.SessionExpiryInterval = session_expiry_s
+    return props
+
+
 def connect_and_wait(client: mqtt.Client, url: BrokerUrl, timeout: float = 10.0, **connect_kw: object) -> str | None:
     """Connect (network loop started) and wait for the CONNACK; None when accepted, else the reason."""
     done = threading.Event()

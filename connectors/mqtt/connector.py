@@ -9,6 +9,10 @@
   many unacknowledged messages the broker sends it — the ingest's back-pressure.
 - After a reconnection, deliveries of the previous connection are not acknowledged: the broker sends
   them again (same packet ids, possibly now meaning other messages) and the dedup stores them once.
+- **Retiring** a client id (``retire``: fewer ingest processes than before): the connector unsubscribes
+  at connection, so the group's other members take the new messages, receives what the broker had
+  queued for it, and once the ingest has stored all of it (:meth:`MqttConnector.drop_session_on_stop`)
+  leaves with a session expiry of 0: the broker deletes the session. Nothing queued is lost.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from assets.live.records import Record
 from connectors.base import ConfigError, Connector, Delivery, Sink
 from connectors.commands.messages import cmd_message
 from connectors.mqtt import formats
-from connectors.mqtt.client import BrokerUrl, connect_and_wait, connect_properties, make_client
+from connectors.mqtt.client import BrokerUrl, connect_and_wait, connect_properties, disconnect_properties, make_client
 from connectors.registry import register_connector
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "receive_maximum": 4000,
     "session_expiry_s": 7 * 86400,
     "keepalive_s": 30,
+    "retire": False,
 }
 
 
@@ -60,6 +65,10 @@ class MqttConnector(Connector):
         self._generation = 0
         self._stopped = threading.Event()
         self.connected = threading.Event()
+        self.unsubscribed = threading.Event()  # retiring: the broker no longer routes new messages here
+        self.last_message_at = time.monotonic()
+        self._drop_session = False
+        self.session_present = False
 
     # -- configuration ------------------------------------------------------------------------------
     @classmethod
@@ -76,6 +85,8 @@ class MqttConnector(Connector):
         topics = merged["topics"]
         if not isinstance(topics, list) or not topics or not all(isinstance(t, str) and t for t in topics):
             raise ConfigError("topics", "expected a non-empty list of topic filters")
+        if not isinstance(merged["retire"], bool):
+            raise ConfigError("retire", f"expected true or false, got {merged['retire']!r}")
         for name in ("receive_maximum", "session_expiry_s", "keepalive_s"):
             if not isinstance(merged[name], int) or merged[name] < 1:
                 raise ConfigError(name, f"expected a positive integer, got {merged[name]!r}")
@@ -115,11 +126,22 @@ class MqttConnector(Connector):
             return
         client.loop_start()
         self._stopped.wait()
-        client.disconnect()
+        client.disconnect(properties=disconnect_properties(0) if self._drop_session else None)
         client.loop_stop()
 
     def stop(self) -> None:
         self._stopped.set()
+
+    def quiet_for(self) -> float:
+        """Retiring: seconds since the last message once unsubscribed (0 before)."""
+        if not self.unsubscribed.is_set():
+            return 0.0
+        return time.monotonic() - self.last_message_at
+
+    def drop_session_on_stop(self) -> None:
+        """Leave with a session expiry of 0 when stopped: the broker deletes this client id's session
+        (call it only once everything it delivered is stored)."""
+        self._drop_session = True
 
     def _subscriptions(self) -> list[tuple[str, int]]:
         group = self.config.get("share_group")
@@ -133,8 +155,25 @@ class MqttConnector(Connector):
             self._generation += 1
         log.info("mqtt %s: connected to %s (session present: %s)", self.label, self.url.redacted(),
                  flags.session_present)
-        client.subscribe(self._subscriptions())
+        self.session_present = bool(flags.session_present)
+        if self.config["retire"]:
+            client.on_unsubscribe = self._on_unsubscribe
+            client.unsubscribe([topic for topic, _qos in self._subscriptions()])
+            self.connected.set()
+        else:  # connected once the broker confirmed the subscriptions: from then on nothing passes by
+            client.on_subscribe = self._on_subscribe
+            client.subscribe(self._subscriptions())
+
+    def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _props) -> None:
+        refused = [str(code) for code in reason_codes if code.is_failure]
+        if refused:
+            log.error("mqtt %s: the broker refused subscriptions: %s", self.label, ", ".join(refused))
         self.connected.set()
+
+    def _on_unsubscribe(self, _client, _userdata, _mid, _reason_codes, _props) -> None:
+        self.last_message_at = time.monotonic()
+        self.unsubscribed.set()
+        log.info("mqtt %s: retiring: unsubscribed; receiving what the broker queued for it", self.label)
 
     def _on_disconnect(self, _client, _userdata, _flags, reason, _props) -> None:
         with self._ack_lock:  # what this connection delivered will come again: never acknowledge it now
@@ -144,6 +183,7 @@ class MqttConnector(Connector):
             log.warning("mqtt %s: disconnected (%s); reconnecting", self.label, reason)
 
     def _on_message(self, _client: mqtt.Client, _userdata, msg: mqtt.MQTTMessage) -> None:
+        self.last_message_at = time.monotonic()
         token = (self._generation, msg.mid, msg.qos)
         self._sink.put(Delivery(self, msg.topic, msg.payload, time.time(), token))  # type: ignore[union-attr]
 

@@ -248,6 +248,56 @@ def test_shared_subscription_splits_the_load_between_two_ingests(
     assert count(engine, "SELECT count(*) FROM ingest_keys") == n
 
 
+def test_retiring_an_ingest_stores_its_queue_then_deletes_its_session(
+    engine: Engine, db_url: str, mqtt_url: str, devices: Devices, directory: DeviceDirectory
+) -> None:
+    """Two ingests shared the load; one is retired: what the broker queued for it is stored, once,
+    its session is gone, and from then on the other one takes every message."""
+    group, kept, retired, n = unique("g"), unique("kept"), unique("retired"), 400
+    subscribe_session(mqtt_url, kept, group)
+    subscribe_session(mqtt_url, retired, group)
+    with publisher(mqtt_url) as pub:
+        pub.publish(telemetry_messages(n, "r"))  # split between the two sessions' queues
+        survivor = mqtt_connector(mqtt_url, directory, kept, group, session_expiry_s=60)
+        with running_ingest(engine, db_url, [survivor], flush_ms=20):
+            wait_until(lambda: count(engine, "SELECT coalesce(sum(messages), 0) FROM ingest_counts "
+                                             "WHERE client = :c", c=kept) > 0, what="the kept ingest's share")
+            assert stored(engine) < n  # the rest waits in the retired id's queue
+            command = [sys.executable, "-c",
+                       "from app.cli.ingest_cmd import ingest_cmd; ingest_cmd(prog_name='ingest')",
+                       "--client-id", retired, "--share-group", group, "--retire", "--flush-ms", "20"]
+            env = {**os.environ, "DATABASE_URL": db_url, "MQTT_URL": mqtt_url, "PYTHONPATH": str(ROOT)}
+            done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr[-2000:]
+            from_retired = count(engine, "SELECT coalesce(sum(messages), 0) FROM ingest_counts WHERE client = :c",
+                                 c=retired)
+            assert 0 < from_retired < n
+            assert f"retired {retired}: {from_retired} queued messages stored" in done.stdout
+            assert "its session is deleted" in done.stdout
+            wait_until(lambda: stored(engine) == n, what=f"all {n} messages")
+            pub.publish(telemetry_messages(n + 100, "r")[n:])  # now all for the kept ingest
+            wait_until(lambda: stored(engine) == n + 100, what="the next 100 messages")
+    assert count(engine, "SELECT count(*) FROM ingest_keys") == n + 100
+    assert count(engine, "SELECT coalesce(sum(messages), 0) FROM ingest_counts WHERE client = :c",
+                 c=retired) == from_retired
+    url = BrokerUrl.parse(mqtt_url)
+    probe = make_client(url, retired)
+    present: list[bool] = []
+    answered = threading.Event()
+
+    def on_connect(_c, _u, flags, _reason, _p) -> None:
+        present.append(flags.session_present)
+        answered.set()
+
+    probe.on_connect = on_connect
+    probe.connect(url.host, url.port, clean_start=False)
+    probe.loop_start()
+    assert answered.wait(10)
+    probe.disconnect()
+    probe.loop_stop()
+    assert present == [False]  # the broker forgot the retired id
+
+
 def test_a_device_cannot_publish_for_another(
     engine: Engine, db_url: str, mqtt_url: str, broker: PrivateBroker, devices: Devices,
     directory: DeviceDirectory,
