@@ -159,8 +159,8 @@ class CommandWorker:
         if reason.is_failure:
             log.error("commands: %s refused the connection: %s", self.url.redacted(), reason)
             return
+        client.on_subscribe = lambda *_: self._connected.set()  # connected once the broker confirmed them
         client.subscribe([*((t, 1) for t in ACK_SUBSCRIPTIONS), *((t, 0) for t in UPLINK_SUBSCRIPTIONS)])
-        self._connected.set()
 
     def _on_message(self, _client: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         topic = msg.topic
