@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,7 @@ READ_ONLY = (
     "id", "kind", "commune_insee", "created_at", "created_by", "updated_at", "updated_by", "version", "length_m",
 )
 GEOMETRY_FIELDS = ("geom", "fov")
+INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 TRUE_WORDS = {"true", "t", "yes", "y", "oui", "o", "1", "vrai", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "non", "0", "faux"}
 
@@ -54,6 +56,8 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
         raise _invalid(field, f"is not a field of {kind}")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if field in spec_for(kind).commune_lists:
+        return _commune_list(field, raw)
     column_type = _column_type(kind, field)
     try:
         if isinstance(column_type, Boolean):
@@ -89,6 +93,20 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
             raise _invalid(field, f"{value!r} is not one of {', '.join(INVENTORY_STATUSES)}")
         value = folded
     return value
+
+
+def _commune_list(field: str, value: Any) -> str | None:
+    """INSEE codes given as a list or as text separated by commas, semicolons or spaces: sorted,
+    once each, comma-separated (whether each is a commune is checked against the territory)."""
+    items = value if isinstance(value, list) else re.split(r"[,;\s]+", str(value))
+    codes = set()
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        if not INSEE_CODE.match(item.upper()):
+            raise _invalid(field, f"{item!r} is not an INSEE commune code (5 characters, e.g. 21231 for Dijon)")
+        codes.add(item.upper())
+    return ",".join(sorted(codes)) or None
 
 
 def _invalid(field: str, reason: str) -> ValidationError:

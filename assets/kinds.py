@@ -30,6 +30,7 @@ class KindSpec:
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     unique: tuple[str, ...] = ()
+    commune_lists: tuple[str, ...] = ()  # text fields holding INSEE codes of today's communes, comma-separated
 
 
 _REGISTRY: dict[str, type[Asset]] = {}

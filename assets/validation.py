@@ -104,6 +104,18 @@ def check_references(
                 errors[i].append(FieldError(field, f"asset {ref} is a {kinds[ref][0]}, expected {expected}"))
             elif kinds[ref][1] == "removed" and record.get("status") != "removed":
                 errors[i].append(FieldError(field, f"asset {ref} is removed"))
+    for field in spec.commune_lists:
+        wanted_codes = {c for r in records if r.get(field) for c in str(r[field]).split(",")}
+        if not wanted_codes:
+            continue
+        known = set(session.execute(
+            text("SELECT insee FROM communes WHERE valid_to IS NULL AND insee = ANY(:codes)"),
+            {"codes": sorted(wanted_codes)},
+        ).scalars())
+        for i, record in enumerate(records):
+            for code in str(record.get(field) or "").split(","):
+                if code and code not in known:
+                    errors[i].append(FieldError(field, f"{code} is not a commune of the metropole today"))
     own = list(own_ids) + [None] * (len(records) - len(own_ids))
     for field in ("code", *spec.unique):
         values = [r.get(field) for r in records]

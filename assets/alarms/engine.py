@@ -502,7 +502,8 @@ class AlarmEngine:
         return {(r.a, r.m, r.w): float(r.mean) for r in rows if r.mean is not None}
 
     def judge_vehicles(self, asset_ids: Iterable[int] | None = None, since: dt.datetime | None = None) -> None:
-        """Vehicles (these, or those heard since ``since``) against their zone: today's communes."""
+        """Vehicles (these, or those heard since ``since``) against their zone: the communes of their
+        ``zone_communes``, or every commune of today's metropole."""
         tolerance = self.options.zone_tolerance_m
         where = "l.asset_id = ANY(:ids)" if asset_ids is not None else "l.last_seen > :since"
         with unit_of_work(self.db, None) as session:
@@ -511,7 +512,9 @@ class AlarmEngine:
                     f"""
                     SELECT l.asset_id, l.ts,
                            (SELECT min(ST_Distance(c.geom, l.geom)) FROM commune_parts c
-                             WHERE ST_DWithin(c.geom, l.geom, :far)) AS distance,
+                             WHERE ST_DWithin(c.geom, l.geom, :far)
+                               AND (a.zone_communes IS NULL
+                                    OR c.insee = ANY(string_to_array(a.zone_communes, ',')))) AS distance,
                            EXISTS (SELECT 1 FROM alarms x WHERE x.asset_id = l.asset_id
                                     AND x.type = 'vehicle_outside_zone' AND x.state <> 'cleared') AS active
                       FROM live_state l JOIN assets a ON a.id = l.asset_id

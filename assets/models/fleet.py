@@ -20,10 +20,14 @@ class Vehicle(Asset):
         required=("plate",),
         choices={"vehicle_type": ("car", "van", "truck", "bucket_truck", "sweeper", "utility")},
         unique=("plate", "tracker_id"),
+        commune_lists=("zone_communes",),
     )
     plate: Mapped[str | None] = mapped_column(Text)
     vehicle_type: Mapped[str | None] = mapped_column(Text)
     tracker_id: Mapped[str | None] = mapped_column(Text)
+    #: The communes it works in (INSEE codes, comma-separated); empty: the whole metropole. Outside
+    #: them (beyond the alarm engine's tolerance), the vehicle is "outside its zone".
+    zone_communes: Mapped[str | None] = mapped_column(Text)
     __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "vehicle"}
 
 

@@ -300,6 +300,33 @@ def test_a_vehicle_outside_its_zone(engine, planner_id, db_url) -> None:
     assert [a.state for a in alarm_rows(engine, asset_id=van)] == ["cleared"]
 
 
+def test_a_vehicle_outside_the_communes_of_its_zone(engine, planner_id, db_url) -> None:
+    with unit_of_work(engine, planner_id) as s:
+        for zone, reason in (("21999", "21999 is not a commune of the metropole today"),
+                             ("Dijon", "'Dijon' is not an INSEE commune code (5 characters, e.g. 21231 for Dijon)")):
+            with pytest.raises(ValidationError) as caught:
+                create_asset(s, "vehicle", {"code": "VEH-X", "geom": near(), "zone_communes": zone,
+                                            **MINIMAL["vehicle"]})
+            assert [str(e) for e in caught.value.errors] == [f"zone_communes: {reason}"]
+        sweeper = create_asset(s, "vehicle", {"code": "VEH-DIJON", "geom": near(), "tracker_id": "GPS-D",
+                                              "zone_communes": "21231; ", **MINIMAL["vehicle"], "plate": "DJ-001-ON"})
+        roamer = create_asset(s, "vehicle", {"code": "VEH-ANY", "geom": near(), "tracker_id": "GPS-A",
+                                             **MINIMAL["vehicle"], "plate": "AN-001-YY"})
+        assert sweeper.zone_communes == "21231"
+        sweeper, roamer = sweeper.id, roamer.id
+    rules = alarm_engine(engine)
+    t = now() - dt.timedelta(minutes=10)
+    write(db_url, position(sweeper, t, 5.063, 47.287), position(roamer, t, 5.063, 47.287))  # Longvic, 1 km from Dijon
+    rules.judge_vehicles([sweeper, roamer])
+    raised = alarm_rows(engine, asset_id=sweeper)
+    assert [(a.type, a.state) for a in raised] == [("vehicle_outside_zone", "open")]
+    assert 900 < raised[0].detail["distance_m"] < 1300
+    assert alarm_rows(engine, asset_id=roamer) == []  # no zone of its own: the whole metropole
+    write(db_url, position(sweeper, t + dt.timedelta(minutes=1), 5.0345, 47.3226))  # back in Dijon
+    rules.judge_vehicles([sweeper])
+    assert [a.state for a in alarm_rows(engine, asset_id=sweeper)] == ["cleared"]
+
+
 # -- fibre ---------------------------------------------------------------------------------------------------
 def test_a_fibre_cut_in_a_meshed_network_affects_exactly_what_lost_every_path(engine, planner_id, db_url) -> None:
     ids = meshed_fibre(engine, planner_id)

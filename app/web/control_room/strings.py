@@ -185,6 +185,7 @@ FIELDS = {
     "tracker_id": _("tracker"),
     "unit_id": _("Modbus unit"),
     "vehicle_type": _("vehicle type"),
+    "zone_communes": _("zone (communes)"),
 }
 
 
