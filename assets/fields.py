@@ -96,17 +96,15 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
 
 
 def _commune_list(field: str, value: Any) -> str | None:
-    """INSEE codes given as a list or as text separated by commas, semicolons or spaces: sorted,
-    once each, comma-separated (whether each is a commune is checked against the territory)."""
-    items = value if isinstance(value, list) else re.split(r"[,;\s]+", str(value))
-    codes = set()
-    for item in (str(i).strip() for i in items):
-        if not item:
-            continue
-        if not INSEE_CODE.match(item.upper()):
-            raise _invalid(field, f"{item!r} is not an INSEE commune code (5 characters, e.g. 21231 for Dijon)")
-        codes.add(item.upper())
-    return ",".join(sorted(codes)) or None
+    """Communes given as a list or as text separated by commas or semicolons: INSEE codes (upper
+    case) or names, once each, comma-separated; names become codes when checked against the territory
+    (:func:`assets.validation.check_records`)."""
+    items = value if isinstance(value, list) else re.split(r"[,;]", str(value))
+    out: dict[str, None] = {}
+    for item in (" ".join(str(i).split()) for i in items):
+        if item:
+            out[item.upper() if INSEE_CODE.match(item.upper()) else item] = None
+    return ",".join(out) or None
 
 
 def _invalid(field: str, reason: str) -> ValidationError:

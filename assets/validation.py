@@ -17,6 +17,7 @@ from assets.errors import FieldError
 from assets.kinds import KindSpec, spec_for
 from assets.territory import Territory
 from gis.geometry import type_problem
+from gis.names import fold
 
 Record = dict[str, Any]  # field -> typed value; "geom" holds a shapely geometry in Lambert-93
 
@@ -104,18 +105,6 @@ def check_references(
                 errors[i].append(FieldError(field, f"asset {ref} is a {kinds[ref][0]}, expected {expected}"))
             elif kinds[ref][1] == "removed" and record.get("status") != "removed":
                 errors[i].append(FieldError(field, f"asset {ref} is removed"))
-    for field in spec.commune_lists:
-        wanted_codes = {c for r in records if r.get(field) for c in str(r[field]).split(",")}
-        if not wanted_codes:
-            continue
-        known = set(session.execute(
-            text("SELECT insee FROM communes WHERE valid_to IS NULL AND insee = ANY(:codes)"),
-            {"codes": sorted(wanted_codes)},
-        ).scalars())
-        for i, record in enumerate(records):
-            for code in str(record.get(field) or "").split(","):
-                if code and code not in known:
-                    errors[i].append(FieldError(field, f"{code} is not a commune of the metropole today"))
     own = list(own_ids) + [None] * (len(records) - len(own_ids))
     for field in ("code", *spec.unique):
         values = [r.get(field) for r in records]
@@ -143,11 +132,37 @@ def check_references(
     return errors
 
 
+def resolve_commune_lists(session: Session, spec: KindSpec, records: Sequence[Record]) -> list[list[FieldError]]:
+    """Communes of the kind's commune lists, given by INSEE code or name (case and accents ignored),
+    become the sorted INSEE codes of today's communes, in place; one error per unknown commune."""
+    errors: list[list[FieldError]] = [[] for _ in records]
+    fields = [f for f in spec.commune_lists if any(r.get(f) for r in records)]
+    if not fields:
+        return errors
+    known = session.execute(text("SELECT insee, name FROM communes WHERE valid_to IS NULL")).all()
+    codes = {insee: insee for insee, _ in known} | {fold(name): insee for insee, name in known}
+    for i, record in enumerate(records):
+        for field in fields:
+            if not record.get(field):
+                continue
+            found = set()
+            for item in str(record[field]).split(","):
+                insee = codes.get(item) or codes.get(fold(item))
+                if insee is None:
+                    errors[i].append(FieldError(field, f"{item!r} is not a commune of the metropole today "
+                                                       "(INSEE code or name)"))
+                else:
+                    found.add(insee)
+            record[field] = ",".join(sorted(found))
+    return errors
+
+
 def check_records(
     session: Session, kind: str, records: Sequence[Record], own_ids: Sequence[int | None] = ()
 ) -> list[list[FieldError]]:
     """Every rule for ``records`` of ``kind``; one error list per record."""
     spec = spec_for(kind)
+    communes = resolve_commune_lists(session, spec, records)
     static = check_static(spec, records, territory_of(session))
     refs = check_references(session, spec, records, own_ids)
-    return [a + b for a, b in zip(static, refs, strict=True)]
+    return [a + b + c for a, b, c in zip(communes, static, refs, strict=True)]

@@ -25,8 +25,9 @@ class Vehicle(Asset):
     plate: Mapped[str | None] = mapped_column(Text)
     vehicle_type: Mapped[str | None] = mapped_column(Text)
     tracker_id: Mapped[str | None] = mapped_column(Text)
-    #: The communes it works in (INSEE codes, comma-separated); empty: the whole metropole. Outside
-    #: them (beyond the alarm engine's tolerance), the vehicle is "outside its zone".
+    #: The communes it works in (INSEE codes, comma-separated; names are accepted on input); empty:
+    #: the whole metropole. Outside them (beyond the alarm engine's tolerance), the vehicle is
+    #: "outside its zone".
     zone_communes: Mapped[str | None] = mapped_column(Text)
     __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "vehicle"}
 

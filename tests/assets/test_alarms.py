@@ -302,14 +302,16 @@ def test_a_vehicle_outside_its_zone(engine, planner_id, db_url) -> None:
 
 def test_a_vehicle_outside_the_communes_of_its_zone(engine, planner_id, db_url) -> None:
     with unit_of_work(engine, planner_id) as s:
-        for zone, reason in (("21999", "21999 is not a commune of the metropole today"),
-                             ("Dijon", "'Dijon' is not an INSEE commune code (5 characters, e.g. 21231 for Dijon)")):
+        for zone, reason in (("21999", "'21999' is not a commune of the metropole today (INSEE code or name)"),
+                             ("Dijon, Atlantis", "'Atlantis' is not a commune of the metropole today (INSEE code "
+                                                 "or name)")):
             with pytest.raises(ValidationError) as caught:
                 create_asset(s, "vehicle", {"code": "VEH-X", "geom": near(), "zone_communes": zone,
                                             **MINIMAL["vehicle"]})
             assert [str(e) for e in caught.value.errors] == [f"zone_communes: {reason}"]
         sweeper = create_asset(s, "vehicle", {"code": "VEH-DIJON", "geom": near(), "tracker_id": "GPS-D",
-                                              "zone_communes": "21231; ", **MINIMAL["vehicle"], "plate": "DJ-001-ON"})
+                                              "zone_communes": "dijon; 21231", **MINIMAL["vehicle"],
+                                              "plate": "DJ-001-ON"})
         roamer = create_asset(s, "vehicle", {"code": "VEH-ANY", "geom": near(), "tracker_id": "GPS-A",
                                              **MINIMAL["vehicle"], "plate": "AN-001-YY"})
         assert sweeper.zone_communes == "21231"
