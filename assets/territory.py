@@ -91,14 +91,23 @@ class Territory:
         return shapely.covered_by(geoms, self._grown)
 
 
+def commune_lookup(conn: Connection | Session) -> dict[str, str]:
+    """Today's communes: INSEE code by code and by folded name (see :func:`commune_insee`)."""
+    known = conn.execute(text("SELECT insee, name FROM communes WHERE valid_to IS NULL")).all()
+    return {fold(name): insee for insee, name in known} | {insee: insee for insee, _ in known}
+
+
+def commune_insee(lookup: dict[str, str], wanted: str) -> str | None:
+    """The INSEE code of a commune given by code or by name (case and accents ignored)."""
+    return lookup.get(wanted) or lookup.get(fold(wanted))
+
+
 def commune_codes(conn: Connection | Session, communes: Sequence[str]) -> list[str]:
     """INSEE codes of today's communes given by code or by name (case and accents ignored)."""
-    known = conn.execute(text("SELECT insee, name FROM communes WHERE valid_to IS NULL")).all()
-    codes = {insee for insee, _ in known}
-    by_name = {fold(name): insee for insee, name in known}
+    lookup = commune_lookup(conn)
     out = []
     for wanted in communes:
-        insee = wanted if wanted in codes else by_name.get(fold(wanted))
+        insee = commune_insee(lookup, wanted)
         if insee is None:
             raise ValidationError(FieldError("commune", f"no commune {wanted!r} (INSEE code or name)"))
         out.append(insee)

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from assets.errors import FieldError
 from assets.kinds import KindSpec, spec_for
-from assets.territory import Territory
+from assets.territory import Territory, commune_insee, commune_lookup
 from gis.geometry import type_problem
-from gis.names import fold
 
 Record = dict[str, Any]  # field -> typed value; "geom" holds a shapely geometry in Lambert-93
 
@@ -139,15 +138,14 @@ def resolve_commune_lists(session: Session, spec: KindSpec, records: Sequence[Re
     fields = [f for f in spec.commune_lists if any(r.get(f) for r in records)]
     if not fields:
         return errors
-    known = session.execute(text("SELECT insee, name FROM communes WHERE valid_to IS NULL")).all()
-    codes = {insee: insee for insee, _ in known} | {fold(name): insee for insee, name in known}
+    lookup = commune_lookup(session)
     for i, record in enumerate(records):
         for field in fields:
             if not record.get(field):
                 continue
             found = set()
             for item in str(record[field]).split(","):
-                insee = codes.get(item) or codes.get(fold(item))
+                insee = commune_insee(lookup, item)
                 if insee is None:
                     errors[i].append(FieldError(field, f"{item!r} is not a commune of the metropole today "
                                                        "(INSEE code or name)"))
@@ -160,7 +158,8 @@ def resolve_commune_lists(session: Session, spec: KindSpec, records: Sequence[Re
 def check_records(
     session: Session, kind: str, records: Sequence[Record], own_ids: Sequence[int | None] = ()
 ) -> list[list[FieldError]]:
-    """Every rule for ``records`` of ``kind``; one error list per record."""
+    """Every rule for ``records`` of ``kind``; one error list per record. Commune lists given by name
+    become INSEE codes in the records."""
     spec = spec_for(kind)
     communes = resolve_commune_lists(session, spec, records)
     static = check_static(spec, records, territory_of(session))
