@@ -168,10 +168,12 @@ def cancel_command(session: Session, command_id: int, actor_id: int | None, reas
 
 def expire_unconfirmed(session: Session, wait_s: float) -> list[int]:
     """Cancel the commands that waited more than ``wait_s`` seconds for a second person: a junction's
-    flashing mode confirmed an hour later is no longer what the requester meant. Their ids."""
+    flashing mode confirmed an hour later is no longer what the requester meant. Their ids. The rows
+    stay locked until commit: a confirmation arriving meanwhile waits, then finds the command cancelled."""
     ids = list(session.execute(
         text("SELECT id FROM commands WHERE state = 'awaiting_confirmation' "
-             "AND requested_at < clock_timestamp() - make_interval(secs => :wait) ORDER BY id"),
+             "AND requested_at < clock_timestamp() - make_interval(secs => :wait) ORDER BY id "
+             "FOR UPDATE SKIP LOCKED"),
         {"wait": wait_s},
     ).scalars())
     minutes = f"{wait_s / 60:g} min"

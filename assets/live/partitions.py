@@ -29,7 +29,7 @@ _NAME = re.compile(r"^(?P<table>\w+)_p(?P<stamp>\d{6}|\d{8})$")
 
 @dataclass(frozen=True)
 class Retention:
-    """How one partitioned table is cut and kept."""
+    """How one history table is cut (``none``: not partitioned) and how long it is kept."""
 
     table: str
     interval: str  # day | month | none (not partitioned)
@@ -201,8 +201,6 @@ def maintain(engine: Engine, now: dt.datetime | None = None) -> MaintenanceRepor
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL lock_timeout = '5s'"))
         for policy in policies(conn):
-            if policy.table not in PARTITIONED:
-                continue
             made = ensure_partitions(
                 conn, today - dt.timedelta(days=1), today + dt.timedelta(days=policy.premake_days), (policy.table,)
             )

@@ -245,6 +245,12 @@ def test_a_command_nobody_confirms_expires(engine: Engine, city: dict[str, int])
     with engine.begin() as conn:
         conn.execute(text("UPDATE commands SET requested_at = requested_at - interval '16 minutes' WHERE id = :id"),
                      {"id": stale})
+    with engine.connect() as confirming:  # a second person confirming it right now holds its row
+        confirming.execute(text("SELECT 1 FROM commands WHERE id = :id FOR UPDATE"), {"id": stale})
+        with unit_of_work(engine, None) as session:
+            session.execute(text("SET LOCAL lock_timeout = '2s'"))  # fail, not hang, if it waited for the row
+            assert expire_unconfirmed(session, Policy().confirmation_wait_s) == []  # left to the confirmation
+        confirming.rollback()
     with unit_of_work(engine, None) as session:
         assert expire_unconfirmed(session, Policy().confirmation_wait_s) == [stale]
     data = _data(engine, stale)
