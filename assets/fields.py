@@ -78,12 +78,12 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
             value = str(raw).strip()
     except (TypeError, ValueError) as exc:
         raise _invalid(field, f"cannot read {str(raw)[:40]!r}: {exc}") from None
-    choices = spec_for(kind).choices.get(field)
+    spec = spec_for(kind)
+    choices = spec.choices.get(field)
     if choices and isinstance(value, str):
-        folded = fold(value)
-        match = next((c for c in choices if fold(c) == folded), None)
+        match = spec.read_choice(field, value)
         if match is None:
-            raise _invalid(field, f"{value!r} is not one of {', '.join(choices)}")
+            raise UnknownChoiceError(kind, field, value)
         value = match
     if field == "status":
         folded = fold(value)
@@ -93,6 +93,16 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
             raise _invalid(field, f"{value!r} is not one of {', '.join(INVENTORY_STATUSES)}")
         value = folded
     return value
+
+
+class UnknownChoiceError(ValidationError):
+    """A value that names none of a choice field's choices (nor any of their French words)."""
+
+    def __init__(self, kind: str, field: str, value: str) -> None:
+        spec = spec_for(kind)
+        listed = ", ".join(f"{c} ({spec.choice_label(field, c, 'fr')})" for c in spec.choices[field])
+        super().__init__(FieldError(field, f"{value!r} is not one of {listed}"))
+        self.field, self.value = field, value
 
 
 def _commune_list(field: str, value: Any) -> str | None:

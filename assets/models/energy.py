@@ -17,7 +17,7 @@ class EnergyMeter(Asset):
 
     spec: ClassVar[KindSpec] = KindSpec(
         name="energy_meter", family="energy", label_en="energy meter", label_fr="compteur d'énergie",
-        required=("unit_id", "meter_model"),
+        required=("unit_id", "meter_model"), code_prefix="CPT",
         choices={"meter_model": ("sdm120", "sdm630", "iem3000")},
         ranges={"unit_id": (1, 247), "modbus_port": (1, 65535)},
     )
@@ -38,6 +38,16 @@ class Building(Asset):
         label_fr="bâtiment public connecté",
         geometry_types=("Point", "Polygon", "MultiPolygon"),
         choices={"building_use": ("town_hall", "school", "sports", "culture", "offices", "technical", "other")},
+        choice_words={"building_use": {
+            "town_hall": ("mairie", "hôtel de ville"),
+            "school": ("école", "groupe scolaire", "collège", "lycée", "crèche"),
+            "sports": ("équipement sportif", "gymnase", "piscine", "stade"),
+            "culture": ("équipement culturel", "bibliothèque", "médiathèque", "musée", "théâtre"),
+            "offices": ("bureaux", "administration", "services"),
+            "technical": ("local technique", "atelier", "centre technique"),
+            "other": ("autre", "divers"),
+        }},
+        complete=("building_use",), code_prefix="BAT",
         references={"energy_meter_id": ("energy_meter",), "fibre_node_id": ("fibre_node",)},
         ranges={"floor_area_m2": (1.0, 1_000_000.0)},
     )

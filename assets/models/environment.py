@@ -18,8 +18,13 @@ class Sensor(Asset):
     spec: ClassVar[KindSpec] = KindSpec(
         name="sensor", family="environment", label_en="environmental sensor",
         label_fr="capteur environnemental",
-        required=("sensor_type", "dev_eui"),
+        required=("dev_eui",), complete=("sensor_type",), code_prefix="CAP",
         choices={"sensor_type": ("noise", "air", "temperature")},
+        choice_words={"sensor_type": {
+            "noise": ("bruit", "sonomètre", "capteur de bruit"),
+            "air": ("qualité de l'air", "air", "pollution"),
+            "temperature": ("température", "thermomètre"),
+        }},
         unique=("dev_eui",),
     )
     sensor_type: Mapped[str | None] = mapped_column(Text)

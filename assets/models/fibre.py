@@ -17,8 +17,14 @@ class FibreNode(Asset):
 
     spec: ClassVar[KindSpec] = KindSpec(
         name="fibre_node", family="network", label_en="fibre node", label_fr="nœud fibre",
-        required=("node_type",),
+        complete=("node_type",), code_prefix="FON",
         choices={"node_type": ("pop", "chamber", "splice", "switch")},
+        choice_words={"node_type": {
+            "pop": ("point de présence", "NRO", "POP"),
+            "chamber": ("chambre", "regard", "chambre de tirage"),
+            "splice": ("boîte d'épissure", "épissure", "BPE", "boîtier"),
+            "switch": ("commutateur", "switch", "baie"),
+        }},
     )
     node_type: Mapped[str | None] = mapped_column(Text)
     __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "fibre_node"}
@@ -31,7 +37,7 @@ class FibreSegment(Asset):
     spec: ClassVar[KindSpec] = KindSpec(
         name="fibre_segment", family="network", label_en="fibre segment", label_fr="tronçon de fibre",
         geometry_types=("LineString",),
-        required=("from_node_id", "to_node_id"),
+        required=("from_node_id", "to_node_id"), code_prefix="FOS",
         references={"from_node_id": ("fibre_node",), "to_node_id": ("fibre_node",)},
         ranges={"fibre_count": (1, 1728)},
     )

@@ -17,8 +17,16 @@ class Vehicle(Asset):
 
     spec: ClassVar[KindSpec] = KindSpec(
         name="vehicle", family="fleet", label_en="vehicle", label_fr="véhicule",
-        required=("plate",),
+        complete=("plate", "vehicle_type"), code_prefix="VEH",
         choices={"vehicle_type": ("car", "van", "truck", "bucket_truck", "sweeper", "utility")},
+        choice_words={"vehicle_type": {
+            "car": ("voiture", "VL", "véhicule léger"),
+            "van": ("fourgon", "fourgonnette", "VUL"),
+            "truck": ("camion", "PL", "poids lourd"),
+            "bucket_truck": ("nacelle", "camion nacelle", "camion-nacelle"),
+            "sweeper": ("balayeuse",),
+            "utility": ("utilitaire", "véhicule utilitaire"),
+        }},
         unique=("plate", "tracker_id"),
         commune_lists=("zone_communes",),
     )

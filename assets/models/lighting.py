@@ -17,7 +17,7 @@ class Cabinet(Asset):
 
     spec: ClassVar[KindSpec] = KindSpec(
         name="cabinet", family="lighting", label_en="lighting cabinet", label_fr="armoire de commande",
-        required=("contract_power_kva",),
+        complete=("contract_power_kva",), code_prefix="ARM",
         references={"energy_meter_id": ("energy_meter",), "fibre_node_id": ("fibre_node",)},
         ranges={"contract_power_kva": (0.1, 500.0)},
     )
@@ -37,6 +37,7 @@ class Circuit(Asset):
         geometry_types=("LineString", "MultiLineString"), geometry_required=False,
         parent_kinds=("cabinet",), parent_required=True,
         ranges={"circuit_number": (1, 99)},
+        complete=("circuit_number",), code_prefix="DEP",
     )
     circuit_number: Mapped[int | None] = mapped_column(SmallInteger)
     __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "circuit"}
@@ -50,7 +51,14 @@ class Pole(Asset):
         name="pole", family="lighting", label_en="pole", label_fr="support",
         parent_kinds=("circuit",),
         choices={"support_type": ("mast", "candelabra", "wall_bracket", "catenary")},
+        choice_words={"support_type": {
+            "mast": ("mât", "poteau", "mat acier", "mat aluminium"),
+            "candelabra": ("candélabre", "candelabre de style"),
+            "wall_bracket": ("console", "console murale", "façade", "potence"),
+            "catenary": ("caténaire", "câble", "suspension"),
+        }},
         ranges={"height_m": (0.5, 40.0)},
+        complete=("support_type", "height_m"), code_prefix="SUP",
     )
     support_type: Mapped[str | None] = mapped_column(Text)
     height_m: Mapped[float | None] = mapped_column(Float)
@@ -63,9 +71,21 @@ class Luminaire(Asset):
 
     spec: ClassVar[KindSpec] = KindSpec(
         name="luminaire", family="lighting", label_en="luminaire", label_fr="luminaire",
-        required=("is_led", "power_w"),
+        complete=("luminaire_type", "is_led", "power_w", "model"), code_prefix="LUM",
         parent_kinds=("pole",),
-        choices={"luminaire_type": ("lantern", "floodlight", "recessed", "bollard", "street")},
+        choices={"luminaire_type": (
+            "lantern", "floodlight", "recessed", "bollard", "street", "wall_mounted", "ambient", "suspended",
+        )},
+        choice_words={"luminaire_type": {
+            "lantern": ("lanterne", "lanterne de style", "lanterne vieux paris"),
+            "floodlight": ("projecteur", "proj", "projecteur encastre"),
+            "recessed": ("encastré", "encastré de sol", "spot encastré", "hublot"),
+            "bollard": ("borne", "borne colonne", "colonne", "borne lumineuse", "potelet lumineux"),
+            "street": ("luminaire routier", "routier", "fonctionnel", "lanterne routière"),
+            "wall_mounted": ("applique", "applique murale", "luminaire en façade"),
+            "ambient": ("luminaire d'ambiance", "ambiance", "décoratif", "boule", "globe"),
+            "suspended": ("suspension", "suspendu", "luminaire sur câble"),
+        }},
         ranges={"power_w": (1.0, 2000.0), "power_w_before": (1.0, 2000.0), "colour_temp_k": (1000, 10000)},
         unique=("dev_eui",),
     )

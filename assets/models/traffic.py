@@ -18,7 +18,7 @@ class SignalController(Asset):
     spec: ClassVar[KindSpec] = KindSpec(
         name="signal_controller", family="traffic", label_en="traffic-signal controller",
         label_fr="contrôleur de carrefour",
-        required=("intersection",),
+        complete=("intersection",), code_prefix="CRF",
         references={"fibre_node_id": ("fibre_node",)},
     )
     intersection: Mapped[str | None] = mapped_column(Text)
@@ -34,6 +34,13 @@ class SignalHead(Asset):
         name="signal_head", family="traffic", label_en="signal head", label_fr="signal lumineux",
         parent_kinds=("signal_controller",), parent_required=True,
         choices={"head_type": ("vehicle", "pedestrian", "bus", "cycle")},
+        choice_words={"head_type": {
+            "vehicle": ("véhicule", "feu véhicule", "feu tricolore", "R11"),
+            "pedestrian": ("piéton", "feu piéton", "R12"),
+            "bus": ("bus", "transport en commun", "R17"),
+            "cycle": ("vélo", "cycliste", "feu vélo", "R13"),
+        }},
+        complete=("head_type",), code_prefix="SIG",
     )
     head_type: Mapped[str | None] = mapped_column(Text)
     approach: Mapped[str | None] = mapped_column(Text)

@@ -18,8 +18,12 @@ class Camera(Asset):
 
     spec: ClassVar[KindSpec] = KindSpec(
         name="camera", family="video", label_en="CCTV camera", label_fr="caméra de vidéoprotection",
-        required=("camera_type",),
+        complete=("camera_type",), code_prefix="CAM",
         choices={"camera_type": ("fixed", "ptz")},
+        choice_words={"camera_type": {
+            "fixed": ("fixe", "caméra fixe"),
+            "ptz": ("dôme", "mobile", "motorisée", "tourelle", "caméra dôme"),
+        }},
         references={"fibre_node_id": ("fibre_node",)},
     )
     camera_type: Mapped[str | None] = mapped_column(Text)
