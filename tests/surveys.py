@@ -4,8 +4,10 @@ What a city's GIS team hands over: a Lambert-93 shapefile with an IGNF-named ``.
 no EPSG code), Latin-1 attributes without ``.cpg``, French column names (``NUM_PL``, ``PUISS``,
 ``TYPE_LAMPE``, ``DATE_POSE``...), every value as text, nulls, inconsistent case, stacked duplicates
 (the same lamp entered twice, or twice a few centimetres apart) and a few bad rows (a point far
-outside the metropole, power ``abc`` or negative, no code, a code used twice). :func:`make_survey`
-builds it deterministically and returns the counts an import must report.
+outside the metropole, power ``abc`` or negative, a code used twice) and gaps that do not reject a
+row (no code: one is made; no power or lamp type: imported, incomplete). :func:`make_survey` builds
+it deterministically and returns the counts an import must report. :func:`make_legacy_survey`
+writes the bare kind of survey a city hands over first: points and a French lantern type only.
 
 Also writes GeoPackage, CSV (``;``, Windows-1252, x/y with decimal commas) and GeoJSON (WGS84) variants.
 """
@@ -55,10 +57,10 @@ MAKERS = ("Philips", "PHILIPS", "Schréder", "Comatelec", "Thorn", None)
 REMARKS = ("RAS", "vasque fêlée", "à repeindre", "crosse tordue")
 
 # (counts of bad rows) -> the field their reason names. Each bad row breaks exactly one rule.
-BAD_ROWS = {"far": 5, "power_abc": 6, "power_negative": 4, "power_null": 10, "code_empty": 8,
-            "code_repeated": 7, "lamp_null": 5}
-BAD_FIELDS = {"far": "geom", "power_abc": "power_w", "power_negative": "power_w", "power_null": "power_w",
-              "code_empty": "code", "code_repeated": "code", "lamp_null": "is_led"}
+BAD_ROWS = {"far": 5, "power_abc": 6, "power_negative": 4, "code_repeated": 7}
+BAD_FIELDS = {"far": "geom", "power_abc": "power_w", "power_negative": "power_w", "code_repeated": "code"}
+# Rows with a gap that does not reject them: imported, with a code made or listed as incomplete.
+GAP_ROWS = {"power_null": 10, "lamp_null": 5, "code_empty": 8}
 EXACT_COPIES = 90  # same code, same point
 NEAR_COPIES = 90  # another code, 5-30 cm away
 TRIPLES = 10  # a lamp entered three times (two extra rows each)
@@ -78,6 +80,8 @@ class Expected:
     duplicates: int
     rejected_by_field: dict[str, int]
     duplicates_of_assets: int
+    codes_made: int = 0
+    missing: dict[str, int] = field(default_factory=dict)  # complete-record attribute -> imported rows lacking it
 
 
 @dataclass
@@ -142,7 +146,7 @@ def sample_points(rng: np.random.Generator, n: int, spacing: float = 2.0) -> np.
 def make_survey(folder: Path, n: int = 30_000, *, fmt: str = "shp", seed: int = 2154, existing: bool = False) -> Survey:
     """Write a street-light survey of ``n`` rows to ``folder`` as ``fmt`` (shp, gpkg, csv or geojson)."""
     rng = np.random.default_rng(seed)
-    bad_total = sum(BAD_ROWS.values())
+    bad_total = sum(BAD_ROWS.values()) + sum(GAP_ROWS.values())
     stacked = EXACT_COPIES + NEAR_COPIES + 2 * TRIPLES
     n_good = n - bad_total - stacked
     n_existing = (EXISTING_SAME_CODE + EXISTING_REMOVED) if existing else 0
@@ -183,7 +187,7 @@ def make_survey(folder: Path, n: int = 30_000, *, fmt: str = "shp", seed: int = 
                 copy["key"] = later(original["key"])
                 extra.append(copy)
     bad_points = iter(points[n_good:])
-    for reason, count in BAD_ROWS.items():
+    for reason, count in (*BAD_ROWS.items(), *GAP_ROWS.items()):
         for k in range(count):
             if reason == "code_repeated":
                 original = rows[picks.pop()]
@@ -227,7 +231,7 @@ def make_survey(folder: Path, n: int = 30_000, *, fmt: str = "shp", seed: int = 
     rejected_by_field: dict[str, int] = {}
     for reason, count in BAD_ROWS.items():
         rejected_by_field[BAD_FIELDS[reason]] = rejected_by_field.get(BAD_FIELDS[reason], 0) + count
-    rejected = bad_total
+    rejected = sum(BAD_ROWS.values())
     duplicates = stacked
     duplicates_of_assets = 0
     if existing:
@@ -235,9 +239,13 @@ def make_survey(folder: Path, n: int = 30_000, *, fmt: str = "shp", seed: int = 
         rejected += EXISTING_SAME_CODE
         duplicates += EXISTING_STACKED
         duplicates_of_assets = EXISTING_STACKED
+    imported = n - rejected - duplicates
     expected = Expected(
-        read=n, imported=n - rejected - duplicates, rejected=rejected, duplicates=duplicates,
+        read=n, imported=imported, rejected=rejected, duplicates=duplicates,
         rejected_by_field=rejected_by_field, duplicates_of_assets=duplicates_of_assets,
+        codes_made=GAP_ROWS["code_empty"],
+        missing={"luminaire_type": imported, "model": imported, "power_w": GAP_ROWS["power_null"],
+                 "is_led": GAP_ROWS["lamp_null"]},
     )
     path, power_column, crs = _write(folder, fmt, table)
     mapping: dict[str, Any] = {

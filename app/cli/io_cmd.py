@@ -28,6 +28,9 @@ def register(cli: click.Group) -> None:
               help="Value for a field a row leaves empty (e.g. is_led=no).")
 @click.option("--recode", multiple=True, metavar="FIELD:VALUE=NEW",
               help="Rewrite a value before reading it (e.g. is_led:LED=yes, is_led:*=no; case and accents ignored).")
+@click.option("--code-template", metavar="PATTERN",
+              help="Codes for rows that have none, numbered after the kind's highest (default per kind, "
+                   "e.g. LUM-{n:06d}).")
 @click.option("--rejects", type=click.Path(path_type=Path),
               help="Where to write rejected rows (default: <file>.rejects.csv beside the file).")
 @user_option
@@ -35,14 +38,18 @@ def register(cli: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def import_cmd(
     path: Path, kind: str, crs: str | None, layer: str | None, maps: tuple[str, ...], defaults: tuple[str, ...],
-    recode: tuple[str, ...], rejects: Path | None, user: str | None, dry_run: bool, as_json: bool,
+    recode: tuple[str, ...], code_template: str | None, rejects: Path | None, user: str | None, dry_run: bool,
+    as_json: bool,
 ) -> None:
     """Import the features of PATH (GeoJSON, GeoPackage, Shapefile or zipped shapefile, CSV) as assets of one kind.
 
     Columns are matched to fields by name (case and accents ignored), or with --map; other columns go
     to the free attributes. Bad rows and probable duplicates (points of the kind within 0.5 m of
     another, in the file or already in the inventory; the first of a stack is imported) are listed,
-    with their reasons, in the rejects file; the rest is imported in one transaction.
+    with their reasons, in the rejects file; the rest is imported in one transaction. Rows without a
+    code get one (--code-template); rows lacking what a complete record has (power, LED flag...)
+    are imported and listed by `citypilot quality`; French choice words (LANTERNE, projecteur...)
+    are understood.
     """
     from assets.io import import_file
     from assets.io.mapping import parse_assignment, parse_recode
@@ -59,6 +66,7 @@ def import_cmd(
         report = import_file(
             engine(), path, kind, actor, crs=crs, layer=layer, mapping=mapping, defaults=default_values,
             recode=recode_table, rejects_path=rejects, dry_run=dry_run, progress=bars.update,
+            code_template=code_template,
         )
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -7,6 +7,12 @@ written, with their reasons, to the rejects file. The good rows are inserted thr
 path (:func:`assets.store.bulk_insert`, audited by the database) in one transaction: a database
 failure rolls everything back.
 
+A row without a code gets one from the code template (``--code-template``, else the kind's
+``LUM-{n:06d}``-style pattern), numbered after the kind's highest code. A missing attribute that a
+complete record has (``KindSpec.complete``) never rejects a row: the asset is imported and counted
+incomplete. A value of a choice field that names no choice (nor any French word of one) leaves the
+field empty, is kept in the free attributes as ``<field>_source`` and is listed in the report.
+
 Rows are numbered from 1 in file order (in a CSV, row N is on line N + 1, after the header).
 """
 
@@ -30,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from assets.db.session import unit_of_work
 from assets.errors import CityPilotError, FieldError, ValidationError
-from assets.fields import coerce
+from assets.fields import UnknownChoiceError, coerce
+from assets.io.codes import CodeTemplate, make_codes
 from assets.io.columns import Reference, references
 from assets.io.duplicates import Duplicate, find_duplicates
 from assets.io.mapping import ColumnPlan, MappingInput, fold, mapping_pairs, plan_columns, reader_columns
@@ -78,19 +85,22 @@ def import_file(
     rejects_path: str | Path | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    code_template: str | None = None,
 ) -> ImportReport:
     """Import the features of ``path`` as assets of ``kind`` on behalf of ``actor_id``.
 
     ``crs`` overrides the file's CRS; ``mapping`` maps source columns to targets (see
     :mod:`assets.io.mapping`); ``defaults`` fill fields a row leaves empty; ``recode`` rewrites
     values before they are read (``{'is_led': {'LED': 'yes', '*': 'no'}}``). Rejected rows go to
-    ``rejects_path`` (default ``<stem>.rejects.csv`` beside the file). ``dry_run`` checks everything
-    and writes the rejects file, but no asset. Raises ImportFileError / ValidationError when the
-    file or the options cannot be used at all.
+    ``rejects_path`` (default ``<stem>.rejects.csv`` beside the file). ``code_template`` (e.g.
+    ``'LUM-{n:06d}'``, default the kind's pattern) makes the codes of rows that have none.
+    ``dry_run`` checks everything and writes the rejects file, but no asset. Raises ImportFileError /
+    ValidationError when the file or the options cannot be used at all.
     """
     started = time.perf_counter()
     path = Path(path)
     spec = spec_for(kind)
+    template = CodeTemplate.parse(code_template or spec.code_template)
     pairs = mapping_pairs(mapping)
     xy, wkt = reader_columns(pairs)
     try:
@@ -101,7 +111,7 @@ def import_file(
         kind, data.columns, pairs, geometry_source=data.geometry_columns, defaults=defaults, recode=recode
     )
     geoms = _storage_geometries(data, spec)
-    job = _Import(kind, spec, data, plan, geoms, progress)
+    job = _Import(kind, spec, data, plan, geoms, progress, template)
     rejects = Path(rejects_path) if rejects_path else path.with_name(f"{path.stem}.rejects.csv")
     try:
         with unit_of_work(engine, actor_id) as session:
@@ -121,6 +131,9 @@ def import_file(
         rejects_path=rejects if job.rejected + len(job.duplicates) else None,
         errors=dict(job.reasons), crs=describe_crs(data.crs), crs_source=data.crs_source,
         seconds=time.perf_counter() - started, dry_run=dry_run, columns=plan.describe(), hints=job.hints(),
+        codes_made=len(job.made_codes), code_range=list(dict.fromkeys(job.made_codes[:1] + job.made_codes[-1:])),
+        code_template=template.template, incomplete=job.incomplete, missing=dict(job.missing.most_common()),
+        unmapped={f: dict(c.most_common()) for f, c in sorted(job.unmapped.items())},
     )
 
 
@@ -167,6 +180,7 @@ def _single_parts(geoms: np.ndarray, allowed: Sequence[str]) -> np.ndarray:
 class _Cell:
     ok: bool
     value: Any
+    unknown_choice: bool = False  # a choice field's value that names no choice
 
 
 class _Import:
@@ -174,9 +188,10 @@ class _Import:
 
     def __init__(
         self, kind: str, spec: KindSpec, data: VectorData, plan: ColumnPlan, geoms: np.ndarray,
-        progress: Progress | None,
+        progress: Progress | None, template: CodeTemplate,
     ) -> None:
         self.kind, self.spec, self.data, self.plan, self.geoms = kind, spec, data, plan, geoms
+        self.template = template
         self.progress = progress or (lambda stage, done, total: None)
         n = len(data)
         self.n = n
@@ -189,6 +204,12 @@ class _Import:
         self.imported = 0
         self.rejected = 0
         self.code_columns = {r.code_column: r for r in references(kind)}
+        self.needs_code: set[int] = set()  # rows that get a generated code if they are imported
+        self.made_codes: list[str] = []
+        self.unmapped: dict[str, Counter[str]] = {}  # field -> value not understood -> rows
+        self.kept_source: dict[int, dict[str, Any]] = {}  # row -> attrs keeping values not understood
+        self.incomplete = 0
+        self.missing: Counter[str] = Counter()  # complete-record attribute -> imported rows lacking it
 
     # -- the steps ------------------------------------------------------------------------------
 
@@ -199,9 +220,12 @@ class _Import:
         self._read_geometries()
         self._resolve_references(session)
         self._find_repeats()
+        self._find_missing_codes()
         self._validate(session)
         self._find_duplicates(session)
         good = self._settle()
+        self._give_codes(session, good)
+        self._count_incomplete(good)
         if self.rejected or self.duplicates:
             self._write_rejects(rejects)
         else:
@@ -230,6 +254,10 @@ class _Import:
                     cell = cache[key] = _coerce(kind, field, _plain(raw), table)
                 if cell.ok:
                     self.records[i][field] = cell.value
+                elif cell.unknown_choice and field not in self.spec.required:
+                    self.records[i][field] = None
+                    self.unmapped.setdefault(field, Counter())[str(raw).strip()] += 1
+                    self.kept_source.setdefault(i, {})[f"{field}_source"] = _json_value(raw)
                 else:
                     self.records[i][field] = None
                     self._add(i, field, cell.value)
@@ -255,6 +283,7 @@ class _Import:
             for key, values in columns:
                 if values[i] is not None:
                     attrs[key] = _json_value(values[i])
+            attrs.update(self.kept_source.get(i, {}))
             record["attrs"] = attrs
 
     def _read_geometries(self) -> None:
@@ -319,6 +348,29 @@ class _Import:
                     self.explained[i].add(field)
                 else:
                     first[value] = i
+
+    def _find_missing_codes(self) -> None:
+        """Rows with no code (and no repeated one) get one made, if they are imported."""
+        self.needs_code = {
+            i for i, r in enumerate(self.records)
+            if r.get("code") is None and i not in self.repeats and "code" not in self.explained[i]
+        }
+        for i in self.needs_code:
+            self.explained[i].add("code")
+
+    def _give_codes(self, session: Session, good: list[int]) -> None:
+        rows = [i for i in good if i in self.needs_code]
+        file_codes = {str(r["code"]) for r in self.records if r.get("code") is not None}
+        self.made_codes = make_codes(session, self.kind, self.template, len(rows), file_codes)
+        for i, code in zip(rows, self.made_codes, strict=True):
+            self.records[i]["code"] = code
+
+    def _count_incomplete(self, good: list[int]) -> None:
+        for i in good:
+            lacking = self.spec.missing(self.records[i])
+            if lacking:
+                self.incomplete += 1
+                self.missing.update(lacking)
 
     def _validate(self, session: Session) -> None:
         for start in range(0, self.n, CHUNK):
@@ -429,6 +481,12 @@ class _Import:
                     f"no column feeds {field} (required for a {self.spec.label_en}): "
                     f"--map COLUMN={field} or --default {field}=VALUE"
                 )
+        for field in self.spec.complete:
+            if field not in self.plan.fields and field not in self.plan.defaults:
+                out.append(
+                    f"no column feeds {field} (a complete {self.spec.label_en} has it): the records are imported "
+                    f"incomplete; --map COLUMN={field} or --default {field}=VALUE fills it"
+                )
         outside = sum(1 for p in self.problems if any(e.reason.startswith("outside the territory") for e in p))
         located = sum(1 for g in self.geoms if g is not None)
         if located and outside == located:
@@ -455,7 +513,7 @@ def _coerce(kind: str, field: str, raw: Any, table: dict[str, str] | None) -> _C
     try:
         return _Cell(True, coerce(kind, field, raw))
     except ValidationError as err:
-        return _Cell(False, "; ".join(e.reason for e in err.errors))
+        return _Cell(False, "; ".join(e.reason for e in err.errors), isinstance(err, UnknownChoiceError))
 
 
 def _json_value(value: Any) -> Any:

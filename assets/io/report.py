@@ -22,7 +22,12 @@ def reason_key(field_name: str, reason: str) -> str:
 @dataclass
 class ImportReport:
     """The outcome of one import. ``read == imported + rejected + duplicates``; every row not imported
-    is in the rejects file with its reasons. ``errors`` counts rows per reason (a row may have several)."""
+    is in the rejects file with its reasons. ``errors`` counts rows per reason (a row may have several).
+
+    ``codes_made`` rows got a code from ``code_template`` (first and last in ``code_range``);
+    ``incomplete`` imported rows lack attributes a complete record has (``missing``: rows per
+    attribute); ``unmapped`` counts, per choice field, the values that named no choice (the field was
+    left empty and the value kept in ``attrs.<field>_source``)."""
 
     path: Path
     kind: str
@@ -40,6 +45,12 @@ class ImportReport:
     layer: str | None = None
     columns: dict[str, Any] = field(default_factory=dict)
     hints: list[str] = field(default_factory=list)
+    codes_made: int = 0
+    code_range: list[str] = field(default_factory=list)
+    code_template: str = ""
+    incomplete: int = 0
+    missing: dict[str, int] = field(default_factory=dict)
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def errors_by_field(self) -> dict[str, int]:
@@ -76,6 +87,16 @@ class ImportReport:
         )
         for key, n in sorted(self.errors.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"  {n:>6}  {key}")
+        if self.codes_made:
+            span = " … ".join(self.code_range)
+            out.append(f"codes made: {self.codes_made} ({span}, from {self.code_template})")
+        if self.incomplete:
+            lacking = ", ".join(f"{name} {n}" for name, n in self.missing.items())
+            out.append(f"incomplete: {self.incomplete} imported without {lacking} (citypilot quality lists them)")
+        for name, values in self.unmapped.items():
+            listed = ", ".join(f"{v!r} ×{n}" for v, n in list(values.items())[:12])
+            more = f" and {len(values) - 12} more" if len(values) > 12 else ""
+            out.append(f"not understood, {name} left empty (kept in attrs.{name}_source): {listed}{more}")
         if self.rejects_path:
             out.append(f"rejects: {self.rejects_path}")
         out.extend(f"hint: {h}" for h in self.hints)

@@ -58,22 +58,24 @@ def _assets(engine, kind: str) -> dict[str, dict]:
 def test_geojson_clockwise_rings_accepted_bad_rows_named(engine, planner_id, tmp_path) -> None:
     rejects = tmp_path / "buildings.rejects.csv"
     report = import_file(engine, DATA / "buildings_cw.geojson", "building", planner_id, rejects_path=rejects)
-    assert (report.read, report.imported, report.rejected, report.duplicates) == (12, 4, 8, 0)
+    assert (report.read, report.imported, report.rejected, report.duplicates) == (12, 6, 6, 0)
     assert report.crs == "EPSG:4326"
-    assert report.errors_by_field == {"geom": 4, "floor_area_m2": 1, "building_use": 1, "code": 2}
+    assert report.errors_by_field == {"geom": 4, "floor_area_m2": 1, "code": 1}
+    assert (report.codes_made, report.code_range) == (1, ["BAT-000001"])
+    assert (report.incomplete, report.missing) == (0, {})
     stored = _assets(engine, "building")
-    assert sorted(stored) == ["B-001", "B-002", "B-003", "B-004"]
+    assert sorted(stored) == ["B-001", "B-002", "B-003", "B-004", "B-009", "BAT-000001"]
     assert stored["B-002"]["building_use"] == "school" and stored["B-002"]["floor_area_m2"] == 1250.5
     assert stored["B-002"]["wkt"].startswith("POLYGON((") and stored["B-002"]["wkt"].count("(") == 3  # with its hole
     assert stored["B-004"]["building_use"] == "technical" and stored["B-004"]["wkt"].startswith("MULTIPOLYGON")
+    assert stored["B-009"]["building_use"] == "town_hall"  # 'Mairie': the French word of the choice
+    assert stored["BAT-000001"]["name"] == "Sans code"
     reasons = {r["code"]: r["reject_reason"] for r in _rejects(rejects)}
     assert reasons["B-005"].startswith("geom: invalid geometry (Self-intersection")
     assert reasons["B-006"] == "geom: missing: a location is required"
     assert reasons["B-007"] == "geom: is a LineString, expected Point or Polygon or MultiPolygon"
     assert reasons["B-008"].startswith("floor_area_m2: cannot read 'abc'")
-    assert reasons["B-009"].startswith("building_use: 'Mairie' is not one of town_hall")
     assert reasons["B-010"].startswith("geom: outside the territory")
-    assert reasons[""].startswith("code: missing")
     assert reasons["B-002"] == "code: 'B-002' is already used by row 2 of the file"
 
 
@@ -81,15 +83,13 @@ def test_csv_semicolon_lonlat_latin1_with_map(engine, planner_id, tmp_path) -> N
     source = tmp_path / "luminaires_lonlat.csv"
     source.write_bytes((DATA / source.name).read_bytes())
     report = import_file(engine, source, "luminaire", planner_id, mapping=LUMINAIRE_MAP)
-    assert (report.read, report.imported, report.rejected, report.duplicates) == (10, 3, 6, 1)
+    assert (report.read, report.imported, report.rejected, report.duplicates) == (10, 5, 4, 1)
     assert report.rejects_path == tmp_path / "luminaires_lonlat.rejects.csv"  # beside the file by default
     rows = {r["Code"]: r for r in _rejects(report.rejects_path)}
-    assert list(rows["L-004"])[:7] == ["Code", "Longitude", "Latitude", "Puissance", "LED", "Date pose", "Remarque"]
-    assert rows["L-004"]["reject_reason"] == "power_w (Puissance): missing: required for a luminaire"
-    assert rows["L-004"]["source_row"] == "4" and rows["L-004"]["Remarque"] == "puissance inconnue"
+    assert list(rows["L-008"])[:7] == ["Code", "Longitude", "Latitude", "Puissance", "LED", "Date pose", "Remarque"]
+    assert rows["L-008"]["source_row"] == "8" and rows["L-008"]["Remarque"] == ""
     assert rows["L-005"]["reject_reason"] == "geom: missing: a location is required"
     assert rows["L-006"]["reject_reason"] == "geom: cannot read coordinates '5,0370', 'abc'"
-    assert rows[""]["reject_reason"].startswith("code: missing")
     assert rows["L-008"]["reject_reason"].startswith("is_led (LED): cannot read 'peut-être'")
     assert rows["L-009"]["reject_reason"].startswith("geom: probable duplicate of row 1 (code L-001)")
     assert rows["L-010"]["reject_reason"] == "power_w (Puissance): 2500.0 is outside 1..2000"
@@ -98,6 +98,9 @@ def test_csv_semicolon_lonlat_latin1_with_map(engine, planner_id, tmp_path) -> N
     assert str(stored["L-003"]["install_date"]) == "2008-07-01" and stored["L-003"]["is_led"] is False
     assert stored["L-003"]["attrs"] == {"Remarque": "Sodium à remplacer"}
     assert stored["L-001"]["commune_insee"] == "21231"
+    assert stored["L-004"]["power_w"] is None  # no power: imported, listed as incomplete
+    assert stored["LUM-000001"]["attrs"] == {"Remarque": "sans numéro"}  # no code: one is made
+    assert report.missing == {"luminaire_type": 5, "model": 5, "power_w": 1}
 
 
 def test_csv_wkt_needs_a_crs_then_recodes_french_values(engine, planner_id, tmp_path) -> None:
@@ -107,11 +110,12 @@ def test_csv_wkt_needs_a_crs_then_recodes_french_values(engine, planner_id, tmp_
         engine, DATA / "poles_wkt.csv", "pole", planner_id, crs="EPSG:2154", rejects_path=tmp_path / "r.csv",
         recode={"support_type": {"Candélabre": "candelabra", "MAT": "mast"}},
     )
-    assert (report.read, report.imported, report.rejected) == (6, 2, 4)
+    assert (report.read, report.imported, report.rejected) == (6, 3, 3)
     stored = _assets(engine, "pole")
     assert stored["P-001"]["support_type"] == "candelabra" and stored["P-001"]["height_m"] == 8.5
     assert stored["P-002"]["support_type"] == "mast" and stored["P-001"]["attrs"] == {"remarque": "angle rue"}
-    assert report.errors_by_field == {"support_type": 1, "height_m": 1, "geom": 2}
+    assert report.errors_by_field == {"height_m": 1, "geom": 2}
+    assert stored["P-003"]["support_type"] == "wall_bracket"  # 'console': French for a wall bracket
 
 
 def test_geopackage_and_shapefile_surveys(engine, planner_id, tmp_path) -> None:
@@ -136,6 +140,7 @@ def test_survey_variants_exact_counts(engine, planner_id, tmp_path, fmt) -> None
     by_field = dict(report.errors_by_field)
     by_field.pop("duplicate")
     assert by_field == expected.rejected_by_field
+    assert report.codes_made == expected.codes_made and report.missing == expected.missing
     assert report.crs == "EPSG:4326" if fmt == "geojson" else "EPSG:2154"
     assert _count(engine, "luminaire") == expected.imported
 
@@ -220,14 +225,15 @@ def test_missing_required_attribute_and_default(engine, planner_id, tmp_path) ->
     path.write_text("NUM;lon;lat;PUISS;Type support\nA-1;5.0345;47.3226;70;Mât\nA-2;5.0355;47.3236;;\n")
     report = import_file(engine, path, "luminaire", planner_id, mapping={"NUM": "code", "PUISS": "power_w"},
                          dry_run=True)
-    assert (report.imported, report.rejected) == (0, 2)
-    assert report.errors["is_led: missing: required for a luminaire"] == 2
-    assert any("no column feeds is_led" in h for h in report.hints)
-    assert _count(engine, "luminaire") == 0 and report.rejects_path.exists()
+    assert (report.imported, report.rejected, report.incomplete) == (2, 0, 2)  # would be: nothing is required
+    assert report.missing == {"luminaire_type": 2, "is_led": 2, "model": 2, "power_w": 1}
+    assert any("no column feeds is_led (a complete luminaire has it)" in h for h in report.hints)
+    assert _count(engine, "luminaire") == 0 and report.rejects_path is None
+    (tmp_path / "legacy.rejects.csv").write_text("NUM;reject_reason\nA-1;stale\n")
     report = import_file(engine, path, "luminaire", planner_id, mapping={"NUM": "code", "PUISS": "power_w"},
                          defaults={"is_led": "non", "power_w": "100"})
     assert (report.imported, report.rejected, report.rejects_path) == (2, 0, None)
-    assert not (tmp_path / "legacy.rejects.csv").exists()  # the dry run's, now stale, is gone
+    assert not (tmp_path / "legacy.rejects.csv").exists()  # an earlier run's, now stale, is gone
     stored = _assets(engine, "luminaire")
     assert (stored["A-1"]["power_w"], stored["A-2"]["power_w"], stored["A-2"]["is_led"]) == (70.0, 100.0, False)
     assert stored["A-1"]["attrs"] == {"Type support": "Mât"} and stored["A-2"]["attrs"] == {}
@@ -390,6 +396,8 @@ def test_legacy_survey_30k_exact_counts_and_history(engine, planner_id, tmp_path
     assert by_field.pop("duplicate") == expected.duplicates
     assert by_field == expected.rejected_by_field
     assert report.errors["duplicate: of an existing asset"] == expected.duplicates_of_assets
+    assert report.codes_made == expected.codes_made and report.missing == expected.missing
+    assert report.incomplete == expected.imported  # no row says its model
     assert stages == {"validating": (30_000, 30_000), "inserting": (expected.imported, expected.imported)}
     rejects = _rejects(report.rejects_path)
     assert len(rejects) == expected.rejected + expected.duplicates
