@@ -17,6 +17,7 @@ from assets.commands.views import command_stats
 from assets.kinds import all_kinds
 from assets.live.stats import live_stats
 from assets.models import INVENTORY_STATUSES
+from assets.quality import completeness
 
 Section = Callable[[Session], dict[str, Any]]
 SECTIONS: list[Section] = []
@@ -74,9 +75,11 @@ def territory(session: Session) -> dict[str, Any]:
 
 @section
 def lighting(session: Session) -> dict[str, Any]:
-    """Light points, the LED share, and lamps per cabinet (through circuits and poles)."""
-    total, led = session.execute(
-        text(f"SELECT count(*), count(*) FILTER (WHERE is_led) FROM assets WHERE kind = 'luminaire' AND {LIVE}")
+    """Light points, the LED share (of the light points whose LED flag is known; ``led_unknown`` are
+    left out), and lamps per cabinet (through circuits and poles)."""
+    total, led, unknown = session.execute(
+        text("SELECT count(*), count(*) FILTER (WHERE is_led), count(*) FILTER (WHERE is_led IS NULL) "
+             f"FROM assets WHERE kind = 'luminaire' AND {LIVE}")
     ).one()
     spread = session.execute(
         text(
@@ -99,9 +102,16 @@ def lighting(session: Session) -> dict[str, Any]:
     )
     return {
         "light_points": total,
-        "led_share": round(led / total, 3) if total else None,
+        "led_share": round(led / (total - unknown), 3) if total - unknown else None,
+        "led_unknown": unknown,
         "lamps_per_cabinet": per_cabinet,
     }
+
+
+@section
+def complete_records(session: Session) -> dict[str, Any]:
+    """Per kind: assets, complete records and their share (what a complete record has: ``KindSpec.complete``)."""
+    return {"complete_records": completeness(session)}
 
 
 @section

@@ -321,3 +321,86 @@ def _write(folder: Path, fmt: str, table: list[dict[str, Any]]) -> tuple[Path, s
     path.with_suffix(".prj").write_text(LAMB93_PRJ, encoding="ascii")
     path.with_suffix(".cpg").unlink(missing_ok=True)  # legacy: no .cpg, GDAL reads Latin-1
     return path, power, None
+
+
+# -- the bare survey: points and a French lantern type, nothing else ---------------------------------------------
+
+#: Lantern types as a French survey writes them -> the choice they name (None: not understood, or empty).
+LEGACY_TYPES: dict[str | None, str | None] = {
+    "LANTERNE": "lantern", "Lanterne": "lantern", "lanterne de style": "lantern",
+    "PROJECTEUR": "floodlight", "projecteur": "floodlight",
+    "ENCASTRE": "recessed", "Encastré": "recessed",
+    "BORNE COLONNE": "bollard", "borne": "bollard",
+    "LUMINAIRE AMBIANCE": "ambient", "Luminaire d'ambiance": "ambient",
+    "APPLIQUE": "wall_mounted", "ROUTIER": "street",
+    "CROSSE BOIS": None, "?": None,  # not understood: listed, the field left empty
+    None: None, "": None,
+}
+LEGACY_WEIGHTS = {"LANTERNE": 30, "Lanterne": 8, "lanterne de style": 2, "PROJECTEUR": 8, "projecteur": 2,
+                  "ENCASTRE": 5, "Encastré": 2, "BORNE COLONNE": 6, "borne": 2, "LUMINAIRE AMBIANCE": 8,
+                  "Luminaire d'ambiance": 2, "APPLIQUE": 4, "ROUTIER": 15, "CROSSE BOIS": 2, "?": 1, None: 2, "": 1}
+LEGACY_STACKED = 25  # rows repeating a lamp 5-40 cm away
+LEGACY_FAR = 3  # rows far outside the metropole
+
+
+@dataclass
+class LegacySurvey:
+    path: Path
+    read: int
+    imported: int
+    rejected: int
+    duplicates: int
+    types: dict[str, int]  # choice -> imported rows
+    unmapped: dict[str, int]  # text not understood -> rows
+    untyped: int  # imported rows without a lantern type (empty or not understood)
+
+
+def make_legacy_survey(folder: Path, n: int = 3_000, *, seed: int = 93) -> LegacySurvey:
+    """A Lambert-93 shapefile of ``n`` light points with only ``TYPE`` (French, mixed case, nulls) and
+    a remark: no code, no power, no LED flag; stacked points and a few far away. Written by GDAL."""
+    rng = np.random.default_rng(seed)
+    n_unique = n - LEGACY_STACKED - LEGACY_FAR
+    points = sample_points(rng, n_unique)
+    words = list(LEGACY_WEIGHTS)
+    weights = np.array([LEGACY_WEIGHTS[w] for w in words], dtype=float)
+    picked = rng.choice(len(words), size=n_unique, p=weights / weights.sum())
+    rows: list[tuple[float, float, str | None]] = [(x, y, words[k]) for (x, y), k in zip(points, picked, strict=True)]
+    lead = rng.choice(n_unique, size=LEGACY_STACKED, replace=False)
+    for i in lead:
+        angle, distance = rng.uniform(0, 2 * np.pi), rng.uniform(0.05, 0.4)
+        x, y, word = rows[i]
+        rows.append((x + distance * np.cos(angle), y + distance * np.sin(angle), word))
+    area, _ = territory()
+    x0, y0, x1, y1 = area.bounds
+    rows += [(x1 + 4_000, y0, "LANTERNE"), (652_000.0, 6_862_000.0, "ROUTIER"), (x0 - 9_000, y1, None)]
+    # The stacked copies come after their lamp; the far rows anywhere.
+    order = list(range(n_unique))
+    for k, i in enumerate(lead):
+        at = int(rng.integers(order.index(int(i)) + 1, len(order) + 1))
+        order.insert(at, n_unique + k)
+    for k in range(LEGACY_FAR):
+        order.insert(int(rng.integers(0, len(order) + 1)), n_unique + LEGACY_STACKED + k)
+    table = [rows[i] for i in order]
+    types: dict[str, int] = {}
+    unmapped: dict[str, int] = {}
+    untyped = 0
+    for _, _, word in rows[:n_unique]:
+        choice = LEGACY_TYPES[word]
+        if choice:
+            types[choice] = types.get(choice, 0) + 1
+        else:
+            untyped += 1
+            if word and word.strip():
+                unmapped[word] = unmapped.get(word, 0) + 1
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "releve_ep.shp"
+    x = np.array([r[0] for r in table])
+    y = np.array([r[1] for r in table])
+    columns = [np.array([r[2] for r in table], dtype=object),
+               np.array(["point lumineux" if rng.random() < 0.1 else None for _ in table], dtype=object)]
+    pyogrio.raw.write(str(path), shapely.to_wkb(shapely.points(x, y)), columns, ["TYPE", "OBS"],
+                      driver="ESRI Shapefile", geometry_type="Point", crs="EPSG:2154", encoding="ISO-8859-1")
+    path.with_suffix(".prj").write_text(LAMB93_PRJ, encoding="ascii")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    return LegacySurvey(path, read=n, imported=n_unique, rejected=LEGACY_FAR, duplicates=LEGACY_STACKED,
+                        types=types, unmapped=unmapped, untyped=untyped)

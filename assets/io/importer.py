@@ -206,7 +206,7 @@ class _Import:
         self.code_columns = {r.code_column: r for r in references(kind)}
         self.needs_code: set[int] = set()  # rows that get a generated code if they are imported
         self.made_codes: list[str] = []
-        self.unmapped: dict[str, Counter[str]] = {}  # field -> value not understood -> rows
+        self.unmapped: dict[str, Counter[str]] = {}  # field -> value not understood -> imported rows
         self.kept_source: dict[int, dict[str, Any]] = {}  # row -> attrs keeping values not understood
         self.incomplete = 0
         self.missing: Counter[str] = Counter()  # complete-record attribute -> imported rows lacking it
@@ -256,7 +256,6 @@ class _Import:
                     self.records[i][field] = cell.value
                 elif cell.unknown_choice and field not in self.spec.required:
                     self.records[i][field] = None
-                    self.unmapped.setdefault(field, Counter())[str(raw).strip()] += 1
                     self.kept_source.setdefault(i, {})[f"{field}_source"] = _json_value(raw)
                 else:
                     self.records[i][field] = None
@@ -367,6 +366,8 @@ class _Import:
 
     def _count_incomplete(self, good: list[int]) -> None:
         for i in good:
+            for key, raw in self.kept_source.get(i, {}).items():
+                self.unmapped.setdefault(key.removesuffix("_source"), Counter())[str(raw).strip()] += 1
             lacking = self.spec.missing(self.records[i])
             if lacking:
                 self.incomplete += 1

@@ -26,7 +26,7 @@ class ImportReport:
 
     ``codes_made`` rows got a code from ``code_template`` (first and last in ``code_range``);
     ``incomplete`` imported rows lack attributes a complete record has (``missing``: rows per
-    attribute); ``unmapped`` counts, per choice field, the values that named no choice (the field was
+    attribute); ``unmapped`` counts, per choice field, the values of imported rows that named no choice (the field was
     left empty and the value kept in ``attrs.<field>_source``)."""
 
     path: Path

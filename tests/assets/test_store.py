@@ -42,18 +42,14 @@ def test_create_records_author_commune_and_history(engine, planner_id) -> None:
     ("kind", "values", "field", "reason"),
     [
         ("luminaire", {"power_w": "abc"}, "power_w", "cannot read 'abc'"),
-        ("luminaire", {"power_w": None}, "power_w", "missing"),
         ("luminaire", {"power_w": -5}, "power_w", "outside"),
         ("luminaire", {"luminaire_type": "spaceship"}, "luminaire_type", "is not one of"),
         ("luminaire", {"geom": l93(2.35, 48.85)}, "geom", "outside the territory"),
         ("luminaire", {"geom": line(near(), near(10))}, "geom", "expected Point"),
-        ("cabinet", {"contract_power_kva": None}, "contract_power_kva", "missing"),
         ("circuit", {}, "parent_id", "missing"),
-        ("signal_controller", {"intersection": ""}, "intersection", "missing"),
         ("signal_head", {}, "parent_id", "missing"),
         ("camera", {"camera_type": "dome9"}, "camera_type", "is not one of"),
-        ("vehicle", {"plate": None}, "plate", "missing"),
-        ("fibre_node", {"node_type": None}, "node_type", "missing"),
+        ("camera", {"camera_type": "tourelle 360"}, "camera_type", "fixed (fixe), ptz (dôme)"),
         ("fibre_segment", {}, "from_node_id", "missing"),
         ("sensor", {"dev_eui": None}, "dev_eui", "missing"),
         ("energy_meter", {"unit_id": 300}, "unit_id", "outside"),
@@ -69,6 +65,33 @@ def test_validation_names_field_and_reason(engine, planner_id, kind, values, fie
         create_asset(s, kind, record)
     assert field in _fields(exc)
     assert reason in _fields(exc)[field]
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "missing"),
+    [
+        ("luminaire", {"power_w": None, "is_led": None}, ["luminaire_type", "is_led", "power_w", "model"]),
+        ("cabinet", {"contract_power_kva": None}, ["contract_power_kva"]),
+        ("signal_controller", {"intersection": ""}, ["intersection"]),
+        ("vehicle", {"plate": None}, ["plate", "vehicle_type"]),
+        ("fibre_node", {"node_type": None}, ["node_type"]),
+    ],
+)
+def test_what_a_complete_record_has_is_never_required(engine, planner_id, kind, values, missing) -> None:
+    from assets.quality import incomplete_assets
+
+    record = {"code": f"{kind}-1", "geom": near(), **MINIMAL[kind], **values}
+    with unit_of_work(engine, planner_id) as s:
+        asset = create_asset(s, kind, record)
+        found = incomplete_assets(s, kind=kind)
+    assert [(i["id"], i["missing"]) for i in found.items] == [(asset.id, missing)]
+
+
+def test_french_choice_words_on_every_write_path(engine, planner_id) -> None:
+    with unit_of_work(engine, planner_id) as s:
+        asset = create_asset(s, "luminaire", {"code": "L-1", "geom": near(), **MINIMAL["luminaire"],
+                                              "luminaire_type": "LUMINAIRE D'AMBIANCE"})
+    assert asset.luminaire_type == "ambient"
 
 
 def test_invalid_geometry_is_refused(engine, planner_id) -> None:

@@ -33,6 +33,7 @@ GET    /api/v1/openapi.json                        yes       yes   yes     yes  
 GET    /api/v1/me                                  no        yes   yes     yes        yes      yes  yes
 GET    /api/v1/kinds                               no        yes   yes     yes        yes      yes  yes
 GET    /api/v1/stats                               no        yes   yes     yes        yes      yes  yes
+GET    /api/v1/quality                             no        yes   yes     yes        yes      yes  no
 GET    /api/v1/assets                              no        yes   yes     yes        yes      yes  yes
 GET    /api/v1/assets/<int:asset_id>               no        yes   yes     yes        yes      yes  yes
 POST   /api/v1/assets                              no        yes   yes     no         no       no   no

@@ -14,7 +14,8 @@ from flask import Flask
 from app.web.api.blueprint import bp
 
 RESOURCES = (
-    "meta", "assets", "history", "topology", "live", "stats", "imports", "exports", "users", "alarms", "commands",
+    "meta", "assets", "quality", "history", "topology", "live", "stats", "imports", "exports", "users", "alarms",
+    "commands",
 )
 
 

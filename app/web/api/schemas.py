@@ -144,6 +144,22 @@ STATS: Schema = obj(
     description="the same figures as `citypilot stats --json`",
 )
 
+QUALITY_ITEM: Schema = obj(
+    {
+        "id": INTEGER, "kind": STRING, "code": STRING, "name": nullable(STRING), "commune_insee": nullable(STRING),
+        "commune": nullable(STRING), "missing": array(STRING),
+    },
+    ("id", "kind", "code", "missing"),
+    description="an incomplete asset and the attributes it lacks",
+)
+QUALITY_PAGE = page_of(
+    QUALITY_ITEM,
+    missing={"type": "object", "description": "kind -> attribute -> matching assets lacking it",
+             "additionalProperties": {"type": "object", "additionalProperties": INTEGER}},
+    assets={"type": "object", "description": "kind -> matching assets (complete or not)",
+            "additionalProperties": INTEGER},
+)
+
 # -- live data ------------------------------------------------------------------------------------
 
 LIVE_STATE: Schema = {"enum": list(LIVE_STATES)}
