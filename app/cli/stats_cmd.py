@@ -16,12 +16,16 @@ def _table(stats: dict[str, Any]) -> str:
     lines = [f"{'kind':<20} {'count':>9}"]
     lines += [f"{kind:<20} {n:>9,}" for kind, n in stats.pop("counts").items()]
     lines.append("")
+    shares = stats.pop("complete_records", {})
+    listed = [f"{kind} {v['share']:.0%}" for kind, v in shares.items() if v["share"] is not None]
     for key, value in stats.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in value.items())
         elif isinstance(value, int):
             value = f"{value:,}"
         lines.append(f"{key.replace('_', ' '):<20} {value}")
+    if listed:
+        lines.append(f"{'complete records':<20} " + ", ".join(listed))
     return "\n".join(lines)
 
 

@@ -66,6 +66,9 @@ def test_demo_city_stats(demo_engine: Engine) -> None:
     spread = stats["lamps_per_cabinet"]
     assert spread["min"] >= 20 and spread["max"] <= 80 and 30 <= spread["mean"] <= 45
     assert sum(stats["by_status"].values()) == sum(counts.values()) + stats["removed"]
+    shares = stats["complete_records"]
+    assert shares["luminaire"] == {"assets": counts["luminaire"], "complete": counts["luminaire"], "share": 1.0}
+    assert stats["led_unknown"] == 0
 
 
 @pytest.fixture
@@ -91,3 +94,4 @@ def test_stats_command(demo_db_url: str, demo_engine: Engine, stats_cli) -> None
     table = CliRunner().invoke(cli, ["stats"])
     assert table.exit_code == 0, table.output
     assert "luminaire" in table.output and "fibre km" in table.output
+    assert "complete records" in table.output and "luminaire 100%" in table.output

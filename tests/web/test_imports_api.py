@@ -104,3 +104,27 @@ def test_export_downloads(app: Flask, client: ContractClient, people: People) ->
     assert {"luminaire.shp", "luminaire.dbf", "luminaire.prj"} <= set(names)
     bad = client.get("/api/v1/exports?kind=luminaire&format=kml", headers=auth)
     assert bad.status_code == 422 and bad.get_json()["fields"][0]["field"] == "format"
+
+
+def test_a_survey_without_codes_then_its_quality_page_by_page(client: ContractClient, people: People) -> None:
+    rows = "".join(f"5,03{40 + k:02d};47,32{20 + k:02d};{t}\n"
+                   for k, t in enumerate(["LANTERNE", "Projecteur", "", "CROSSE BOIS", "borne colonne"]))
+    response = _upload(client, people["planner"].auth, ("lon;lat;type\n" + rows).encode(), "releve.csv",
+                       kind="luminaire", map=["type=luminaire_type"], code_template="EP-{n:04d}")
+    report = response.get_json()
+    assert response.status_code == 200, report
+    assert (report["imported"], report["codes_made"], report["code_range"]) == (5, 5, ["EP-0001", "EP-0005"])
+    assert report["unmapped"] == {"luminaire_type": {"CROSSE BOIS": 1}}
+    assert report["missing"] == {"is_led": 5, "power_w": 5, "model": 5, "luminaire_type": 2}
+
+    crew = people["crew"].auth
+    first = client.get("/api/v1/quality?kind=luminaire&limit=3", headers=crew).get_json()
+    assert first["total"] == 5 and first["missing"]["luminaire"]["luminaire_type"] == 2
+    assert [i["code"] for i in first["items"]] == ["EP-0001", "EP-0002", "EP-0003"]
+    assert first["items"][2]["missing"] == ["luminaire_type", "is_led", "power_w", "model"]
+    second = client.get(first["next"], headers=crew).get_json()
+    assert [i["code"] for i in second["items"]] == ["EP-0004", "EP-0005"] and second["next"] is None
+    assert client.get("/api/v1/quality?commune=Dijon", headers=crew).get_json()["total"] == 5
+    bad = client.get("/api/v1/quality?kind=lamp", headers=crew)
+    assert bad.status_code == 422 and "kind" in str(bad.get_json())
+    assert client.get("/api/v1/quality", headers=people["public"].auth).status_code == 403

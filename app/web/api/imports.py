@@ -108,6 +108,7 @@ def import_route() -> Response:
         engine(), path, kind, current_identity().user_id, crs=crs,
         layer=request.form.get("layer") or None, mapping=mapping, defaults=defaults, recode=recode,
         rejects_path=folder / _REJECTS, dry_run=arg_flag("dry_run"),
+        code_template=request.form.get("code_template") or None,
     )
     body = report.as_dict()
     body.pop("path")

@@ -19,8 +19,8 @@ from assets.quality import MAX_LIMIT, incomplete_assets
 @requires(*STAFF)
 @operation(
     "Incomplete assets: each with the attributes a complete record of its kind has and it lacks",
-    tags=["inventory"],
-    params=(
+    tags=["assets"],
+    query=(
         Param("kind", {"type": "string"}, "one asset kind (see /kinds); default: every kind"),
         Param("commune", {"type": "string"}, "communes by INSEE code or name, comma-separated"),
         Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}, "page size"),
