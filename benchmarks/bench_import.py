@@ -10,6 +10,8 @@ Each measure runs on a fresh migrated database. Prints:
     bench.import.bare_copy_seconds: X s         (the imported rows COPYed straight into assets, same triggers)
     bench.import.ratio_to_bare_copy: X
     bench.import.copy_without_triggers_seconds  (the same COPY with the audit/commune triggers off: their cost)
+    bench.import.french_bare_30k_seconds: X s   (a bare French survey: points and a lantern type only; every code
+                                                 made, French types read, every record incomplete)
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from assets.db import unit_of_work
 from assets.db.admin import create_migrated_database, drop_database
 from assets.io import import_file
 from assets.users import create_user
-from tests.surveys import make_survey
+from tests.surveys import make_legacy_survey, make_survey
 
 COLUMNS = ("kind", "code", "status", "is_led", "power_w", "install_date", "manufacturer", "attrs", "geom")
 
@@ -51,7 +53,7 @@ def bare_copy(engine: Engine, rows: list[tuple], actor_id: int, *, triggers: boo
 
 def run(admin_url: str, n: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="citypilot-bench-import-"))
-    names = ("cp_bench_import", "cp_bench_copy", "cp_bench_copy_bare")
+    names = ("cp_bench_import", "cp_bench_copy", "cp_bench_copy_bare", "cp_bench_import_bare")
     try:
         survey = make_survey(folder, n, fmt="shp")
         engine = create_migrated_database(admin_url, names[0])
@@ -91,6 +93,20 @@ def run(admin_url: str, n: int) -> None:
         print(f"bench.import.ratio_to_bare_copy: {seconds / copy_seconds:.2f}")
         if untriggered is not None:
             print(f"bench.import.copy_without_triggers_seconds: {untriggered:.2f} s")
+        bare = make_legacy_survey(folder / "bare", n)
+        bare_engine = create_migrated_database(admin_url, names[3])
+        with unit_of_work(bare_engine, None) as session:
+            alice = create_user(session, "alice", "planner").id
+        started = time.perf_counter()
+        french = import_file(bare_engine, bare.path, "luminaire", alice, mapping={"TYPE": "luminaire_type"})
+        french_seconds = time.perf_counter() - started
+        bare_engine.dispose()
+        assert french.imported == bare.imported and french.codes_made == bare.imported, french.lines()
+        print(f"bench.import.french_bare_rows: {french.read} read, {french.imported} imported with "
+              f"{french.codes_made} codes made and {french.incomplete} incomplete, {french.rejected} rejected, "
+              f"{french.duplicates} duplicates")
+        print(f"bench.import.french_bare_30k_seconds: {french_seconds:.2f} s")
+        print(f"bench.import.french_bare_ratio_to_bare_copy: {french_seconds / copy_seconds:.2f}")
         validated = stages["validating"]
         print(f"bench.import.read_map_validate_seconds: {validated:.2f} s")
         print(f"bench.import.duplicates_rejects_insert_commit_seconds: {seconds - validated:.2f} s")
