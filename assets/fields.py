@@ -41,7 +41,8 @@ def all_fields(kind: str) -> tuple[str, ...]:
     return tuple(k for k in model.__mapper__.column_attrs.keys() if k not in GEOMETRY_FIELDS)
 
 
-def _column_type(kind: str, field: str) -> object:
+def column_type(kind: str, field: str) -> object:
+    """The SQLAlchemy type of ``field`` of ``kind``."""
     return model_for(kind).__mapper__.column_attrs[field].columns[0].type
 
 
@@ -58,19 +59,19 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
         return None
     if field in spec_for(kind).commune_lists:
         return _commune_list(field, raw)
-    column_type = _column_type(kind, field)
+    sql_type = column_type(kind, field)
     try:
-        if isinstance(column_type, Boolean):
+        if isinstance(sql_type, Boolean):
             value: Any = _to_bool(raw)
-        elif isinstance(column_type, (Integer, SmallInteger)):
+        elif isinstance(sql_type, (Integer, SmallInteger)):
             value = _to_int(raw)
-        elif isinstance(column_type, Float):
+        elif isinstance(sql_type, Float):
             value = float(raw.replace(",", ".").strip()) if isinstance(raw, str) else float(raw)
             if value != value or value in (float("inf"), float("-inf")):
                 raise ValueError("not a finite number")
-        elif isinstance(column_type, Date):
+        elif isinstance(sql_type, Date):
             value = _to_date(raw)
-        elif isinstance(column_type, JSONB):
+        elif isinstance(sql_type, JSONB):
             value = json.loads(raw) if isinstance(raw, str) else raw
             if not isinstance(value, dict):
                 raise ValueError("expected a JSON object")

@@ -26,3 +26,27 @@ def redact_asset(data: dict[str, Any], role: str) -> dict[str, Any]:
 def may_see_positions(role: str) -> bool:
     """Whether ``role`` may see where staff vehicles are (live positions, tracks)."""
     return role in POSITION_ROLES
+
+
+#: Kinds whose inventory is open data (fibre only if the city opens it: a setting; vehicles never).
+OPEN_DATA_KINDS = ("cabinet", "pole", "luminaire", "signal_controller", "signal_head", "camera", "sensor", "building")
+FIBRE_KINDS = ("fibre_node", "fibre_segment")
+#: Fields never published: personal (authors), sensitive (field of view), device credentials and
+#: network addresses (keys, identifiers a device is reached by), internal links and free attributes
+#: (unvetted survey remarks may name people).
+OPEN_DATA_HIDDEN_FIELDS = (
+    *PUBLIC_HIDDEN_FIELDS, "attrs", "version", "dev_eui", "tracker_id", "plate", "modbus_host", "modbus_port",
+    "unit_id", "register_map", "energy_meter_id", "fibre_node_id", "parent_id", "dimming_profile",
+)
+
+
+def open_data_kinds(include_fibre: bool = False) -> tuple[str, ...]:
+    """The kinds published as open data, in the kinds' order."""
+    return OPEN_DATA_KINDS + (FIBRE_KINDS if include_fibre else ())
+
+
+def open_data_fields(kind: str) -> tuple[str, ...]:
+    """The fields of ``kind`` that open data publishes."""
+    from assets.fields import all_fields
+
+    return tuple(f for f in all_fields(kind) if f not in OPEN_DATA_HIDDEN_FIELDS)

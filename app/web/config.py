@@ -77,7 +77,8 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "LOGIN_MAX_FAILURES_IP": int(env.get("CITYPILOT_LOGIN_MAX_FAILURES_IP", "20")),
         "LOGIN_WINDOW_S": int(env.get("CITYPILOT_LOGIN_WINDOW_S", "900")),
         "AUTH_CACHE_S": float(env.get("CITYPILOT_AUTH_CACHE_S", "5")),
-        "API_PREFIXES": ("/api/", "/tiles/"),
+        "API_PREFIXES": ("/api/", "/tiles/", "/ogc"),
+        "OPEN_DATA_FIBRE": _flag(env, "CITYPILOT_OPEN_DATA_FIBRE"),  # publish the fibre network as open data
         "SSE_HEARTBEAT_S": 15.0,
     }
     config.update(overrides)

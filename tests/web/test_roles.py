@@ -70,6 +70,14 @@ GET    /tiles/<any(traffic, video, network):layer>/<z>/<x>/<y>.mvt        no  ye
 GET    /control-room                               no        yes   no      yes        yes      no   no
 GET    /api/v1/basemap/<int:z>/<int:x>/<int:y>.mvt no        yes   yes     yes        yes      yes  yes
 GET    /api/v1/stats/families                      no        yes   yes     yes        yes      yes  no
+GET    /ogc                                        yes       yes   yes     yes        yes      yes  yes
+GET    /ogc/                                       yes       yes   yes     yes        yes      yes  yes
+GET    /ogc/conformance                            yes       yes   yes     yes        yes      yes  yes
+GET    /ogc/api                                    yes       yes   yes     yes        yes      yes  yes
+GET    /ogc/collections                            yes       yes   yes     yes        yes      yes  yes
+GET    /ogc/collections/<collection_id>            yes       yes   yes     yes        yes      yes  yes
+GET    /ogc/collections/<collection_id>/items      yes       yes   yes     yes        yes      yes  yes
+GET    /ogc/collections/<collection_id>/items/<feature_id>  yes  yes  yes  yes  yes  yes  yes
 """
 
 
@@ -133,7 +141,7 @@ def test_role_matrix(app: Flask, people: People, engine) -> None:
         van = create_asset(session, "vehicle", {"code": "V-1", "geom": near(5), **MINIMAL["vehicle"]}).id
     values = {
         "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "name": "nobody", "import_id": "0" * 32,
-        "filename": "citypilot.css",
+        "filename": "citypilot.css", "collection_id": "luminaire", "feature_id": str(lamp),
         "z": "14", "x": "8421", "y": "5741", "layer": "nosuch",
         "any(lighting, environment, energy):layer": "lighting", "any(traffic, video, network):layer": "video",
     }

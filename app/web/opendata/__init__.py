@@ -1,0 +1,12 @@
+"""Open data for everyone, signed in or not: OGC API – Features at ``/ogc`` (thin: the rules are in
+:mod:`assets.opendata` and :mod:`assets.privacy`)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.web.opendata.ogc import ogc_blueprint
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(ogc_blueprint)
