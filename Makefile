@@ -22,6 +22,8 @@ RUN_DIR := $(or $(CITYPILOT_HOME),var)
 WEB_PORT ?= 8000
 OSMAND_PORT ?= 5055
 STAMP := $(VENV)/.installed
+OGC_VENV := .venv-ogc
+OGC_STAMP := $(OGC_VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help bootstrap system-packages venv test lint demo demo-stop translations bench clean distclean
@@ -42,7 +44,7 @@ system-packages:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-venv: $(STAMP)
+venv: $(STAMP) $(OGC_STAMP)
 
 $(PY):
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -50,6 +52,13 @@ $(PY):
 # Reinstalled only when the packaging metadata changed since the last install.
 $(STAMP): setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# The OGC's conformance verifier pins pytest 8 (the project runs 9): a virtual environment of its own,
+# with the version pinned in setup.cfg (extra `conformance`).
+$(OGC_STAMP): setup.cfg
+	$(SYSTEM_PYTHON) -m venv $(OGC_VENV)
+	$(OGC_VENV)/bin/python -m pip install -q $$(sed -n 's/^ *\(ogctests==[0-9.]*\) *$$/\1/p' setup.cfg)
 	touch $@
 
 lint: venv
@@ -113,4 +122,4 @@ clean:
 # Also stops the private servers and deletes their data and the venv.
 distclean: clean demo-stop
 	if [ -x $(CITYPILOT) ]; then $(CITYPILOT) services down --purge; fi
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(OGC_VENV) var
