@@ -456,6 +456,7 @@ class OgrWriter:
     crs: str
     geometry_type: str
     promote_to_multi: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)  # layer metadata (GeoPackage), set on the first chunk
     written: int = 0
 
     def __post_init__(self) -> None:
@@ -474,6 +475,7 @@ class OgrWriter:
             field_mask=[masks.get(c) for c in names], layer=self.layer, driver=DRIVERS[self.fmt],
             geometry_type=self.geometry_type, crs=self.crs, promote_to_multi=self.promote_to_multi,
             append=self.written > 0, **options,
+            **({"layer_metadata": self.metadata} if self.metadata and not self.written else {}),
         )
         self.written += len(wkb)
 
@@ -481,11 +483,13 @@ class OgrWriter:
 class GeoJSONWriter:
     """Streams an RFC 7946 FeatureCollection (no ``crs`` member) feature by feature."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, members: Mapping[str, Any] | None = None) -> None:
+        """``members``: foreign members written before the features (e.g. a licence, an attribution)."""
         remove_dataset(path)
         self.path = path
         self.file: TextIO = path.open("w", encoding="utf-8", newline="\n")
-        self.file.write('{"type": "FeatureCollection", "features": [\n')
+        extra = "".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}, " for k, v in (members or {}).items())
+        self.file.write('{"type": "FeatureCollection", ' + extra + '"features": [\n')
         self.written = 0
 
     def write(self, geometries: Sequence[dict | None], properties: Sequence[dict[str, Any]]) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,8 +93,13 @@ def export(
     commune: str | Sequence[str] | None = None,
     bbox: Sequence[float] | None = None,
     bbox_crs: str | int = WGS84_SRID,
+    fields: Sequence[str] | None = None,
+    members: Mapping[str, Any] | None = None,
+    layer_metadata: Mapping[str, str] | None = None,
 ) -> ExportResult:
-    """:func:`export_assets`, also telling which files were written."""
+    """:func:`export_assets`, also telling which files were written. ``fields`` keeps only those
+    fields (open data); ``members`` are written at the top of a GeoJSON, ``layer_metadata`` in a
+    GeoPackage layer's metadata (a licence, an attribution)."""
     spec_for(kind)
     path = Path(path)
     if fmt is None:
@@ -109,7 +114,7 @@ def export(
         path = path / f"{kind}{EXTENSIONS[fmt]}"
     if not path.parent.exists():
         raise CityPilotError(f"cannot write {path}: folder {path.parent} does not exist")
-    query = _Query(kind)
+    query = _Query(kind, fields)
     with engine.connect() as conn:
         where, params = query.filters(conn, status, commune, bbox, bbox_crs)
         if fmt == "shp":
@@ -118,11 +123,12 @@ def export(
         chunks = query.chunks(conn, where, params)
         try:
             if fmt == "geojson":
-                rows = _write_geojson(path, query, chunks)
+                rows = _write_geojson(path, query, chunks, members)
             elif fmt == "csv":
                 rows = _write_csv(path, query, chunks)
             else:
-                rows = _write_ogr(path, "gpkg", query, chunks, _gpkg_type(kind), promote=False)
+                rows = _write_ogr(path, "gpkg", query, chunks, _gpkg_type(kind), promote=False,
+                                  metadata=layer_metadata)
         except BaseException:
             remove_dataset(path)
             raise
@@ -135,10 +141,10 @@ def export(
 class _Query:
     """Columns of one kind, as SQL and as Python types."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, fields: Sequence[str] | None = None) -> None:
         self.kind = kind
         self.model = model_for(kind)
-        self.columns = export_columns(kind)
+        self.columns = [c for c in export_columns(kind) if fields is None or c in fields]
         self.geometries = geometry_columns(kind)
         self.refs = references(kind)
         mapper_columns = self.model.__mapper__.column_attrs
@@ -236,8 +242,10 @@ def _geometries(rows: list[Row], name: str) -> np.ndarray:
                                      dtype=object))
 
 
-def _write_geojson(path: Path, query: _Query, chunks: Iterator[list[Row]]) -> int:
-    writer = GeoJSONWriter(path)
+def _write_geojson(
+    path: Path, query: _Query, chunks: Iterator[list[Row]], members: Mapping[str, Any] | None = None
+) -> int:
+    writer = GeoJSONWriter(path, members)
     to_wgs84 = from_storage()
     extra = [g for g in query.geometries if g != "geom"]
     try:
@@ -314,10 +322,12 @@ def _gpkg_type(kind: str) -> str:
 
 
 def _write_ogr(
-    path: Path, fmt: str, query: _Query, chunks: Iterator[list[Row]], geometry_type: str, *, promote: bool
+    path: Path, fmt: str, query: _Query, chunks: Iterator[list[Row]], geometry_type: str, *, promote: bool,
+    metadata: Mapping[str, str] | None = None,
 ) -> int:
     names = shapefile_columns(query.kind) if fmt == "shp" else {c: c for c in query.columns}
-    writer = OgrWriter(path, fmt, query.kind, f"EPSG:{STORAGE_SRID}", geometry_type, promote_to_multi=promote)
+    writer = OgrWriter(path, fmt, query.kind, f"EPSG:{STORAGE_SRID}", geometry_type, promote_to_multi=promote,
+                       metadata=dict(metadata or {}))
     wrote_any = False
     for rows in chunks:
         columns, masks = _typed_columns(query, rows, fmt)

@@ -78,6 +78,10 @@ GET    /ogc/collections                            yes       yes   yes     yes  
 GET    /ogc/collections/<collection_id>            yes       yes   yes     yes        yes      yes  yes
 GET    /ogc/collections/<collection_id>/items      yes       yes   yes     yes        yes      yes  yes
 GET    /ogc/collections/<collection_id>/items/<feature_id>  yes  yes  yes  yes  yes  yes  yes
+GET    /open-data                                  yes       yes   yes     yes        yes      yes  yes
+GET    /open-data/catalog.jsonld                   yes       yes   yes     yes        yes      yes  yes
+GET    /open-data/<collection_id>.csv-metadata.json  yes     yes   yes     yes        yes      yes  yes
+GET    /open-data/<collection_id>.<ext>            yes       yes   yes     yes        yes      yes  yes
 """
 
 
@@ -142,6 +146,7 @@ def test_role_matrix(app: Flask, people: People, engine) -> None:
     values = {
         "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "name": "nobody", "import_id": "0" * 32,
         "filename": "citypilot.css", "collection_id": "luminaire", "feature_id": str(lamp),
+        "ext": "csv",
         "z": "14", "x": "8421", "y": "5741", "layer": "nosuch",
         "any(lighting, environment, energy):layer": "lighting", "any(traffic, video, network):layer": "video",
     }
