@@ -17,10 +17,23 @@ POSITION_ROLES = ("admin", "supervisor", "operator")
 
 
 def redact_asset(data: dict[str, Any], role: str) -> dict[str, Any]:
-    """``data`` (an :func:`assets.serialize.asset_dict`) as ``role`` may see it."""
+    """``data`` (an :func:`assets.serialize.asset_dict`) as ``role`` may see it: the public sees what
+    open data publishes (:data:`OPEN_DATA_HIDDEN_FIELDS` left out)."""
     if role != PUBLIC:
         return data
-    return {k: v for k, v in data.items() if k not in PUBLIC_HIDDEN_FIELDS}
+    return {k: v for k, v in data.items() if k not in OPEN_DATA_HIDDEN_FIELDS}
+
+
+def readable_kinds(role: str) -> tuple[str, ...] | None:
+    """The kinds ``role`` may read in the inventory (None: every kind). The public reads the open-data
+    kinds only: no vehicles (staff), no meters (device addresses), no fibre network."""
+    return open_data_kinds() if role == PUBLIC else None
+
+
+def may_read_kind(role: str, kind: str) -> bool:
+    """Whether ``role`` may read assets of ``kind``."""
+    kinds = readable_kinds(role)
+    return kinds is None or kind in kinds
 
 
 def may_see_positions(role: str) -> bool:
@@ -35,7 +48,7 @@ FIBRE_KINDS = ("fibre_node", "fibre_segment")
 #: network addresses (keys, identifiers a device is reached by), internal links and free attributes
 #: (unvetted survey remarks may name people).
 OPEN_DATA_HIDDEN_FIELDS = (
-    *PUBLIC_HIDDEN_FIELDS, "attrs", "version", "dev_eui", "tracker_id", "plate", "modbus_host", "modbus_port",
+    *PUBLIC_HIDDEN_FIELDS, "attrs", "dev_eui", "tracker_id", "plate", "modbus_host", "modbus_port",
     "unit_id", "register_map", "energy_meter_id", "fibre_node_id", "parent_id", "dimming_profile",
 )
 

@@ -31,6 +31,7 @@ class AssetQuery:
 
     ``bbox`` is (min lon, min lat, max lon, max lat) in WGS84; ``communes`` are INSEE codes or names;
     ``text`` is looked for in codes and names. Without ``statuses``, removed assets are left out.
+    ``within_kinds`` bounds every answer to the kinds the caller may read.
     """
 
     kinds: Sequence[str] = ()
@@ -40,6 +41,7 @@ class AssetQuery:
     text: str | None = None
     after_id: int | None = None
     limit: int = DEFAULT_LIMIT
+    within_kinds: Sequence[str] | None = None  # what the caller may read at all (None: every kind)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def _conditions(session: Session, query: AssetQuery) -> list:
             errors.extend(exc.errors)
     if kinds:
         conditions.append(Asset.kind.in_(kinds))
+    if query.within_kinds is not None:
+        conditions.append(Asset.kind.in_(list(query.within_kinds)))
     statuses = [fold(s) for s in query.statuses]
     bad = [s for s in statuses if s not in INVENTORY_STATUSES]
     if bad:

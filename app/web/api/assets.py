@@ -6,6 +6,7 @@ There is no DELETE: nothing is destroyed; ``POST /assets/{id}/retire`` sets the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import request, url_for
@@ -30,7 +31,8 @@ from app.web.auth.roles import EDITORS, SIGNED_IN, requires
 from app.web.db import work
 from app.web.errors import ApiError
 from app.web.openapi import Param, Reply, operation
-from assets.errors import ConflictError, FieldError, ValidationError
+from assets.errors import ConflictError, FieldError, NotFoundError, ValidationError
+from assets.privacy import may_read_kind, readable_kinds
 from assets.search import MAX_LIMIT, AssetQuery, search_assets
 from assets.store import create_asset, get_asset, retire_asset, update_asset
 
@@ -56,6 +58,12 @@ def asset_query(limit: int | None = None) -> AssetQuery:
         kinds=arg_list("kind"), statuses=arg_list("status"), communes=arg_list("commune"), bbox=arg_bbox(),
         text=request.args.get("q"), after_id=arg_cursor(), limit=limit or arg_limit(),
     )
+
+
+def readable(query: AssetQuery, role: str) -> AssetQuery:
+    """``query`` narrowed to the kinds ``role`` may read (the public: open-data kinds)."""
+    kinds = readable_kinds(role)
+    return query if kinds is None else replace(query, within_kinds=kinds)
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -97,9 +105,9 @@ def _conflict(asset_id: int, exc: ConflictError) -> ApiError:
     },
 )
 def list_assets() -> Response:
-    query = asset_query()
-    geojson = wants_geojson()
     role = current_identity().role or ""
+    query = readable(asset_query(), role)
+    geojson = wants_geojson()
     with work() as session:
         found = search_assets(session, query)
         if geojson:
@@ -118,9 +126,14 @@ def list_assets() -> Response:
                           headers={"ETag": "the version, for If-Match"})},
 )
 def read_asset(asset_id: int) -> Response:
+    role = current_identity().role or ""
     with work() as session:
-        body = feature(get_asset(session, asset_id), current_identity().role or "")
-    return respond(body, content_type="application/geo+json", headers=_etag(body["properties"]["version"]))
+        asset = get_asset(session, asset_id)
+        if not may_read_kind(role, asset.kind):
+            raise NotFoundError(f"no asset {asset_id}")
+        body = feature(asset, role)
+        version = asset.version
+    return respond(body, content_type="application/geo+json", headers=_etag(version))
 
 
 @bp.post("/assets", endpoint="create_asset")
