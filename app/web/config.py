@@ -77,7 +77,9 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "LOGIN_MAX_FAILURES_IP": int(env.get("CITYPILOT_LOGIN_MAX_FAILURES_IP", "20")),
         "LOGIN_WINDOW_S": int(env.get("CITYPILOT_LOGIN_WINDOW_S", "900")),
         "AUTH_CACHE_S": float(env.get("CITYPILOT_AUTH_CACHE_S", "5")),
-        "API_PREFIXES": ("/api/", "/tiles/", "/ogc"),
+        "API_PREFIXES": ("/api/", "/tiles/", "/ogc", "/open311/"),
+        "OPEN311_JURISDICTION": env.get("CITYPILOT_OPEN311_JURISDICTION", "dijon-metropole.fr"),
+        "OPEN311_RATE_PER_MINUTE": int(env.get("CITYPILOT_OPEN311_RATE_PER_MINUTE", "30")),
         "OPEN_DATA_FIBRE": _flag(env, "CITYPILOT_OPEN_DATA_FIBRE"),  # publish the fibre network as open data
         "SSE_HEARTBEAT_S": 15.0,
     }

@@ -82,6 +82,11 @@ GET    /open-data                                  yes       yes   yes     yes  
 GET    /open-data/catalog.jsonld                   yes       yes   yes     yes        yes      yes  yes
 GET    /open-data/<collection_id>.csv-metadata.json  yes     yes   yes     yes        yes      yes  yes
 GET    /open-data/<collection_id>.<ext>            yes       yes   yes     yes        yes      yes  yes
+GET    /open311/v2/services.<fmt>                  yes       yes   yes     yes        yes      yes  yes
+GET    /open311/v2/services/<code>.<fmt>           yes       yes   yes     yes        yes      yes  yes
+GET    /open311/v2/requests.<fmt>                  yes       yes   yes     yes        yes      yes  yes
+POST   /open311/v2/requests.<fmt>                  yes       yes   yes     yes        yes      yes  yes
+GET    /open311/v2/requests/<request_id>.<fmt>     yes       yes   yes     yes        yes      yes  yes
 """
 
 
@@ -146,7 +151,7 @@ def test_role_matrix(app: Flask, people: People, engine) -> None:
     values = {
         "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "name": "nobody", "import_id": "0" * 32,
         "filename": "citypilot.css", "collection_id": "luminaire", "feature_id": str(lamp),
-        "ext": "csv",
+        "ext": "csv", "fmt": "json", "code": "lamp_out", "request_id": "1",
         "z": "14", "x": "8421", "y": "5741", "layer": "nosuch",
         "any(lighting, environment, energy):layer": "lighting", "any(traffic, video, network):layer": "video",
     }

@@ -16,7 +16,9 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -31,6 +33,7 @@ from assets.db import unit_of_work
 from assets.errors import PermissionDenied
 from assets.models import User
 
+F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
@@ -148,6 +151,16 @@ def identify() -> Identity:
     return _cache().put(key, identity)
 
 
+_KEYED = "__citypilot_keyed__"
+
+
+def keyed(view: F) -> F:
+    """Declare a view that authenticates its callers by a key of its own (Open311's ``api_key``) and
+    acts for no session: the session's CSRF check does not apply to it."""
+    setattr(view, _KEYED, True)
+    return view
+
+
 def _check_csrf() -> None:
     sent = request.headers.get(CSRF_HEADER) or (request.form.get(CSRF_FIELD) if request.form else None)
     expected = session.get("csrf")
@@ -172,7 +185,8 @@ def guard() -> Response | None:
             raise ApiError(401, _("Sign in first: send a bearer token, or sign in on the login page."),
                            headers={"WWW-Authenticate": 'Bearer realm="citypilot"'})
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if request.method not in SAFE_METHODS and identity.via != "token":
+    keyed_view = getattr(current_app.view_functions.get(request.endpoint), _KEYED, False)
+    if request.method not in SAFE_METHODS and identity.via != "token" and not keyed_view:
         _check_csrf()
     return None
 
