@@ -69,26 +69,41 @@ def _address(z: str, x: str, y: str) -> tuple[int, int, int]:
     return values[0], values[1], values[2]
 
 
-def _serve(layer: str, z: str, x: str, y: str) -> Response:
-    zi, xi, yi = _address(z, x, y)
-    try:
-        tile = service().tile(layer, zi, xi, yi, public=current_identity().role == "public")
-    except TileError as exc:
-        raise ApiError(400, str(exc), fields=[{"field": exc.field, "reason": exc.reason}]) from None
+def tile_answer(
+    tiles: TileService, config: Mapping[str, Any], layer: str, address: tuple[int, int, int], *, public: bool,
+    gzip_ok: bool, if_none_match: str,
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a tile answer (the Flask route and the fast path share it).
+    Raises TileError for an address outside the pyramid."""
+    tile = tiles.tile(layer, *address, public=public)
     headers = {
-        "Cache-Control": f"private, max-age={int(_setting(current_app.config, 'TILES_MAX_AGE_S', 5))}",
+        "Cache-Control": f"private, max-age={int(_setting(config, 'TILES_MAX_AGE_S', 5))}",
         "Vary": "Authorization, Cookie, Accept-Encoding",
     }
     if tile.empty:
-        return Response(status=204, headers=headers)
-    gzipped = request.accept_encodings.quality("gzip") > 0
-    etag = tile.etag[:-1] + '-gz"' if gzipped else tile.etag
+        return 204, headers, b""
+    etag = tile.etag[:-1] + '-gz"' if gzip_ok else tile.etag
     headers["ETag"] = etag
-    if etag in request.headers.get("If-None-Match", "") or tile.etag in request.headers.get("If-None-Match", ""):
-        return Response(status=304, headers=headers)
-    if gzipped:
+    if etag in if_none_match or tile.etag in if_none_match:
+        return 304, headers, b""
+    headers["Content-Type"] = MVT_TYPE
+    if gzip_ok:
         headers["Content-Encoding"] = "gzip"
-    return Response(tile.gzipped if gzipped else tile.data, mimetype=MVT_TYPE, headers=headers)
+    return 200, headers, tile.gzipped if gzip_ok else tile.data
+
+
+def _serve(layer: str, z: str, x: str, y: str) -> Response:
+    address = _address(z, x, y)
+    try:
+        status, headers, body = tile_answer(
+            service(), current_app.config, layer, address, public=current_identity().role == "public",
+            gzip_ok=request.accept_encodings.quality("gzip") > 0,
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
+    except TileError as exc:
+        raise ApiError(400, str(exc), fields=[{"field": exc.field, "reason": exc.reason}]) from None
+    content_type = headers.pop("Content-Type", None)
+    return Response(body or None, status=status, headers=headers, mimetype=content_type)
 
 
 @tiles_blueprint.get(f"/<any({', '.join(PUBLIC_LAYERS)}):layer>/<z>/<x>/<y>.mvt")
@@ -132,3 +147,7 @@ def init_app(app: Flask) -> None:
     if state is not None:
         state.closers.append(tiles.close)
     app.register_blueprint(tiles_blueprint)
+    if app.config.get("TILES_FAST_PATH", True):
+        from app.web.tiles_fast import TileFastPath
+
+        app.wsgi_app = TileFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -416,3 +416,42 @@ def test_a_change_committed_after_a_later_one_is_not_missed(tiles_app: Flask, pe
     slow_tx.commit()
     slow.close()
     assert codes(here) == {"PL-1b"}  # dropped from the cache although its id is below the newest seen
+
+
+def test_the_fast_path_answers_as_flask_does_with_the_same_roles(demo_app) -> None:
+    """Tile GETs from a caller the guard already knows skip Flask: same bytes, headers and refusals."""
+    app, people, _engine = demo_app
+    tile = tile_for_lonlat(*DARCY, 14)
+    url = f"/tiles/lighting/{tile.z}/{tile.x}/{tile.y}.mvt"
+    client = app.test_client()
+    calls: list[str] = []
+    inner = app.wsgi_app.inner  # what the fast path falls back to: Flask
+
+    def counting(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app.inner = counting
+    try:
+        operator = {**people["operator"].auth, "Accept-Encoding": "gzip"}
+        first = client.get(url, headers=operator)  # unknown yet: Flask answers and caches the identity
+        second = client.get(url, headers=operator)  # known: the fast path answers
+        assert calls == [url]
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert first.data == second.data and gzip.decompress(second.data)
+        for header in ("ETag", "Cache-Control", "Content-Encoding", "Content-Type", "X-Content-Type-Options"):
+            assert first.headers[header] == second.headers[header], header
+        assert second.headers["Vary"] == "Authorization, Cookie, Accept-Encoding"  # (Flask adds Accept-Language)
+        again = client.get(url, headers={**operator, "If-None-Match": second.headers["ETag"]})
+        assert again.status_code == 304 and calls == [url]
+        public = people["public"].auth
+        client.get("/api/v1/me", headers=public)  # the public is known now
+        video = f"/tiles/video/{tile.z}/{tile.x}/{tile.y}.mvt"
+        refused = client.get(video, headers=public)
+        assert refused.status_code == 403 and calls[-1] == video  # a refusal is Flask's, as always
+        bad = client.get("/tiles/lighting/30/0/0.mvt", headers=operator)
+        assert bad.status_code == 400 and calls[-1] == "/tiles/lighting/30/0/0.mvt"
+        anonymous = client.get(url)
+        assert anonymous.status_code == 401 and calls[-1] == url
+    finally:
+        app.wsgi_app.inner = inner
