@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-PUBLIC = "public"
+from assets.identity import POSITION_ROLES, PUBLIC, may_see_positions
+
+__all__ = ["POSITION_ROLES", "PUBLIC", "PUBLIC_HIDDEN_FIELDS", "may_see_positions", "redact_asset"]
+
 #: Fields of an asset the public never sees: the camera's field of view (sensitive), who made changes (personal).
 PUBLIC_HIDDEN_FIELDS = ("fov", "created_by", "updated_by")
-#: Roles that may follow staff on the map (vehicle positions and tracks).
-POSITION_ROLES = ("admin", "supervisor", "operator")
 
 
 def redact_asset(data: dict[str, Any], role: str) -> dict[str, Any]:
@@ -22,7 +23,3 @@ def redact_asset(data: dict[str, Any], role: str) -> dict[str, Any]:
         return data
     return {k: v for k, v in data.items() if k not in PUBLIC_HIDDEN_FIELDS}
 
-
-def may_see_positions(role: str) -> bool:
-    """Whether ``role`` may see where staff vehicles are (live positions, tracks)."""
-    return role in POSITION_ROLES

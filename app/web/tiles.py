@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 from app.web.auth.guard import current_identity
 from app.web.auth.roles import SIGNED_IN, STAFF, requires
 from app.web.errors import ApiError
+from assets.identity import is_public
 from assets.tiles import LAYERS, PUBLIC_LAYERS, TileService, TileSettings, tile_engine
 from gis.tiles import TileError
 
@@ -72,7 +73,7 @@ def _address(z: str, x: str, y: str) -> tuple[int, int, int]:
 def _serve(layer: str, z: str, x: str, y: str) -> Response:
     zi, xi, yi = _address(z, x, y)
     try:
-        tile = service().tile(layer, zi, xi, yi, public=current_identity().role == "public")
+        tile = service().tile(layer, zi, xi, yi, public=is_public(current_identity().role))
     except TileError as exc:
         raise ApiError(400, str(exc), fields=[{"field": exc.field, "reason": exc.reason}]) from None
     headers = {
@@ -117,7 +118,7 @@ def unknown_layer_tile(layer: str, z: str, x: str, y: str) -> Response:
 def layers() -> Response:
     """TileJSON-like description of the layers the caller may read."""
     url = request.url_root.rstrip("/") + "/tiles/{layer}/{z}/{x}/{y}.mvt"
-    response = jsonify(service().describe(url, public=current_identity().role == "public"))
+    response = jsonify(service().describe(url, public=is_public(current_identity().role)))
     response.headers["Cache-Control"] = "private, max-age=60"
     return response
 
