@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-PUBLIC = "public"
+from assets.identity import POSITION_ROLES, PUBLIC, may_see_positions
+
+__all__ = [
+    "OPEN_DATA_HIDDEN_FIELDS", "OPEN_DATA_KINDS", "POSITION_ROLES", "PUBLIC", "PUBLIC_HIDDEN_FIELDS", "may_read_kind",
+    "may_see_positions", "open_data_fields", "open_data_kinds", "readable_kinds", "redact_asset",
+]
+
 #: Fields of an asset the public never sees: the camera's field of view (sensitive), who made changes (personal).
 PUBLIC_HIDDEN_FIELDS = ("fov", "created_by", "updated_by")
-#: Roles that may follow staff on the map (vehicle positions and tracks).
-POSITION_ROLES = ("admin", "supervisor", "operator")
 
 
 def redact_asset(data: dict[str, Any], role: str) -> dict[str, Any]:
@@ -34,11 +38,6 @@ def may_read_kind(role: str, kind: str) -> bool:
     """Whether ``role`` may read assets of ``kind``."""
     kinds = readable_kinds(role)
     return kinds is None or kind in kinds
-
-
-def may_see_positions(role: str) -> bool:
-    """Whether ``role`` may see where staff vehicles are (live positions, tracks)."""
-    return role in POSITION_ROLES
 
 
 #: Kinds whose inventory is open data (fibre only if the city opens it: a setting; vehicles never).

@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assets.errors import FieldError, NotFoundError, PermissionDenied, ValidationError
-from assets.models import ROLES, User
+from assets.identity import ROLES
+from assets.models import User
 
 SYSTEM_USER = "system"
 

@@ -8,7 +8,7 @@ import click
 
 from app.cli.context import engine
 from assets.db import unit_of_work
-from assets.models import ROLES
+from assets.identity import ROLES
 from assets.users import create_user, disable_user, list_users
 
 

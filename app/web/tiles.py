@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 from app.web.auth.guard import current_identity
 from app.web.auth.roles import SIGNED_IN, STAFF, requires
 from app.web.errors import ApiError
+from assets.identity import is_public
 from assets.tiles import LAYERS, PUBLIC_LAYERS, TileService, TileSettings, tile_engine
 from gis.tiles import TileError
 
@@ -96,7 +97,7 @@ def _serve(layer: str, z: str, x: str, y: str) -> Response:
     address = _address(z, x, y)
     try:
         status, headers, body = tile_answer(
-            service(), current_app.config, layer, address, public=current_identity().role == "public",
+            service(), current_app.config, layer, address, public=is_public(current_identity().role),
             gzip_ok=request.accept_encodings.quality("gzip") > 0,
             if_none_match=request.headers.get("If-None-Match", ""),
         )
@@ -132,7 +133,7 @@ def unknown_layer_tile(layer: str, z: str, x: str, y: str) -> Response:
 def layers() -> Response:
     """TileJSON-like description of the layers the caller may read."""
     url = request.url_root.rstrip("/") + "/tiles/{layer}/{z}/{x}/{y}.mvt"
-    response = jsonify(service().describe(url, public=current_identity().role == "public"))
+    response = jsonify(service().describe(url, public=is_public(current_identity().role)))
     response.headers["Cache-Control"] = "private, max-age=60"
     return response
 

@@ -19,6 +19,7 @@ from flask import Flask
 
 from app.web.auth.guard import Identity, IdentityCache
 from app.web.auth.roles import declared_roles, is_allowed
+from assets.identity import is_public
 from assets.tiles import LAYERS, PUBLIC_LAYERS
 from gis.tiles import TileError
 
@@ -66,7 +67,7 @@ class TileFastPath:
         try:
             status, headers, body = tile_answer(
                 self.app.extensions[EXTENSION], self.app.config, parts[0],
-                (int(parts[1]), int(parts[2]), int(parts[3])), public=identity.role == "public",
+                (int(parts[1]), int(parts[2]), int(parts[3])), public=is_public(identity.role),
                 gzip_ok="gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),
                 if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
             )

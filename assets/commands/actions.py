@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assets.errors import FieldError, ValidationError
+from assets.identity import CONTROL_ROOM
 
-#: Roles that may send, cancel and confirm commands.
-COMMAND_ROLES = ("admin", "supervisor", "operator")
+#: Roles that may send, cancel and confirm commands: the control room.
+COMMAND_ROLES = CONTROL_ROOM
 
 
 @dataclass(frozen=True)

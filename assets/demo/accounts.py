@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assets.accounts import set_password
-from assets.models import ROLES, User
+from assets.identity import ROLES
+from assets.models import User
 from assets.users import create_user
 
 DEMO_PEOPLE = {

@@ -1,4 +1,7 @@
-"""Typed SQLAlchemy 2 + GeoAlchemy2 models; importing this package registers every asset kind.
+"""Typed SQLAlchemy 2 + GeoAlchemy2 models of the inventory; importing this package registers every asset kind.
+
+Only the inventory (asset kinds, people, accounts): the domains that build on it (live data, tiles,
+alarms, commands) import it, not the other way round. :mod:`assets.schema` gathers every table for Alembic.
 
 The import order below is the kinds' canonical order (CLI, stats, exports) and the table's column order.
 """
@@ -16,11 +19,6 @@ from assets.models.energy import EnergyMeter, Building
 from assets.models.history import AssetHistory
 from assets.models.reference import Commune, CommunePart, Street
 from assets.models.accounts import ApiToken, Credential, LoginAttempt
-from assets.live import models as live_models  # noqa: F401  (live data tables share the metadata)
-from assets.tiles import models as tile_models  # noqa: F401  (tile tables share the metadata)
-from assets.alarms import models as alarm_models  # noqa: F401  (alarm tables share the metadata)
-from assets.commands import models as command_models  # noqa: F401  (command tables share the metadata)
-from assets.reports import models as report_models  # noqa: F401  (citizen report tables share the metadata)
 
 __all__ = [
     "INVENTORY_STATUSES", "ROLES", "ApiToken", "Asset", "AssetHistory", "Base", "Building", "Cabinet", "Camera",

@@ -8,9 +8,10 @@ from typing import ClassVar
 from sqlalchemy import Boolean, CheckConstraint, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assets.identity import ROLES
 from assets.models.base import Base, utcnow_column
 
-ROLES = ("admin", "planner", "supervisor", "operator", "crew", "public")
+__all__ = ["ROLES", "User"]
 
 
 class User(Base):

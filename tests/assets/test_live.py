@@ -19,7 +19,7 @@ from assets.live.queries import dead_letters, live_state, series, track, vehicle
 from assets.live.records import DeadLetter, Event, Position, Reading, message_key
 from assets.live.stats import live_stats
 from assets.live.writer import LiveWriter
-from assets.models import Base
+from assets.schema import Base
 from assets.store import create_asset
 from tests.assets.helpers import MINIMAL, near
 from tests.connectors.ingest_support import LAMP_EUI, TRACKER, Devices, count, create_devices

@@ -8,7 +8,7 @@ from sqlalchemy import inspect, text
 
 from assets.db import make_engine
 from assets.db.migrations import current_revision, downgrade, head_revision, upgrade
-from assets.models import Base
+from assets.schema import Base
 
 
 def test_up_down_up(empty_db_url: str) -> None:
@@ -55,3 +55,21 @@ def test_territory_has_23_current_and_24_historical_communes(engine) -> None:
     assert merged == [("Crimolois", "21452"), ("Neuilly-lès-Dijon", "21452")]
     assert new == "Neuilly-Crimolois"
     assert 235 < area_km2 < 245
+
+
+def test_inventory_models_import_no_domain_above_them() -> None:
+    """assets.models is the bottom of the domain: importing it (or a domain's models, or assets.kinds)
+    in a fresh interpreter works and loads no live/tile/alarm/command models; assets.schema gathers them all."""
+    import subprocess
+    import sys
+
+    domain = ("assets.live.models", "assets.tiles.models", "assets.alarms.models", "assets.commands.models")
+    probe = ("import sys, importlib; importlib.import_module(sys.argv[1]); import assets.kinds as k;"
+             f"k.model_for('cabinet'); print(' '.join(m for m in {domain!r} if m in sys.modules))")
+    for module, loads in (("assets.models", ""), ("assets.kinds", ""), ("assets.live.models", "assets.live.models"),
+                          ("assets.commands.models", "assets.commands.models"), ("assets.schema", " ".join(domain))):
+        done = subprocess.run([sys.executable, "-c", probe, module], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == loads, module
+    tables = {"assets", "users", "live_state", "tile_cells", "alarms", "commands", "device_routes"}
+    assert tables <= set(Base.metadata.tables)

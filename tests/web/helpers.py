@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 
 from app.web.openapi import API_PREFIX, ERROR_SCHEMA, build_document, openapi_path
 from assets.accounts import issue_token, set_password
-from assets.models import ROLES
+from assets.identity import ROLES
 from assets.users import create_user
 
 PASSWORD = "correct horse battery"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from assets.identity import ROLES
 from assets.live.records import LIVE_STATES
-from assets.models import INVENTORY_STATUSES, ROLES
+from assets.models import INVENTORY_STATUSES
 
 Schema = dict[str, Any]
 

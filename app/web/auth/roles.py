@@ -1,5 +1,7 @@
 """Every route declares who may use it: ``@requires(*roles)``; the app refuses to start otherwise.
 
+The roles and their groups (``EDITORS``, ``CONTROL_ROOM``...) are the domain's, :mod:`assets.identity`.
+
 The declaration only records; :mod:`app.web.auth.guard` enforces it before every request, so what
 is declared is exactly what is enforced (and what the OpenAPI document says).
 """
@@ -11,19 +13,13 @@ from typing import Any, TypeVar
 
 from flask import Flask
 
-from assets.models import ROLES
+from assets.identity import ADMIN, CONTROL_ROOM, EDITORS, ROLES, SIGNED_IN, STAFF
 
-#: Anyone, signed in or not (the login page, static files, the API description).
+__all__ = ["ADMIN", "ANYONE", "CONTROL_ROOM", "EDITORS", "ROLES", "SIGNED_IN", "STAFF", "requires"]
+
+#: Anyone, signed in or not (the login page, static files, the API description). The groups of roles
+#: are the domain's (:mod:`assets.identity`); this one is the web's alone.
 ANYONE = "anyone"
-#: Every signed-in role.
-SIGNED_IN = tuple(ROLES)
-#: The city's own people (everyone but the public).
-STAFF = ("admin", "planner", "supervisor", "operator", "crew")
-#: Who edits the inventory.
-EDITORS = ("admin", "planner")
-#: The control room.
-CONTROL_ROOM = ("admin", "supervisor", "operator")
-ADMIN = ("admin",)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ATTRIBUTE = "__citypilot_roles__"
