@@ -7,6 +7,11 @@ Two levels of "needed": ``required`` is what an asset cannot exist without (its 
 references, the identity a device is reached by); ``complete`` is what a complete record has (power,
 LED flag, model...). A missing ``complete`` attribute never rejects an asset: it is listed as
 incomplete (:mod:`assets.quality`).
+
+Every other fact of a kind lives here too, so that nothing else names kinds: whether and how its
+devices talk (``transport``, ``codec``), how often they report (``report_interval_s``), its own alarms,
+its attributes' units and labels, its tile layer (its ``family``) and how the map draws it (``style``).
+:mod:`assets.kinds_catalogue` describes all of it to clients (``GET /api/v1/kinds``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,38 @@ from gis.names import fold
 
 if TYPE_CHECKING:
     from assets.models.base import Asset
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """How a map draws an asset of a kind (the control room's canvas; served to every client as data).
+
+    A point's fill is its live state; ``radius`` is by zoom step (z ≤ 12, ≤ 14, 15, ≤ 17, beyond).
+    ``fixed``: a fill colour that ignores the live state (passive supports); ``line``: drawn as a
+    line of that colour (cables); ``area``: a surface outlined in ``outline`` (buildings)."""
+
+    radius: tuple[float, ...] = (3, 3, 4, 5, 6)
+    outline: str | None = "#333333"
+    weight: float = 1.0
+    fixed: str | None = None
+    line: str | None = None
+    opacity: float | None = None
+    area: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        """The style as the clients read it (lists, no Python types)."""
+        return {"radius": list(self.radius), "outline": self.outline, "weight": self.weight, "fixed": self.fixed,
+                "line": self.line, "opacity": self.opacity, "area": self.area}
+
+
+@dataclass(frozen=True)
+class FaultAlarm:
+    """A kind's own alarm: raised by live state ``fault`` (or a ``tripped`` value) or one of
+    ``raise_events``; cleared by live state ``ok`` or one of ``clear_events``."""
+
+    type: str
+    raise_events: tuple[str, ...] = ()
+    clear_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +82,55 @@ class KindSpec:
     choice_words: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     #: Codes made for rows that have none: ``{prefix}-{n:06d}`` (see :func:`code_template`).
     code_prefix: str = ""
+    #: How its devices reach CityPilot: "lorawan", "modbus", "mqtt" (CityPilot messages named by code) or
+    #: "gps" (trackers); None: a passive kind (a pole, a cable) with no device, left out of the device
+    #: directory, of live counts and of clusters. The command worker reads it to choose a transport.
+    transport: str | None = None
+    #: The codec of every binary payload of the kind (a luminaire's lamp controller), if one.
+    codec: str | None = None
+    #: field -> value -> codec: a codec chosen by an attribute (a sensor's type). Neither: the ``model``.
+    codec_by: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Seconds between two reports of a device when its live state says nothing; None: never judged silent.
+    report_interval_s: int | None = None
+    #: The kind's own alarm (lamp failure, cabinet trip), if one.
+    fault_alarm: FaultAlarm | None = None
+    #: The alarm raised when a device of the kind is ``unreachable``.
+    unreachable_alarm: str = "device_silent"
+    #: attribute -> unit symbol (SI or usual: "W", "m", "kVA", "K").
+    units: dict[str, str] = field(default_factory=dict)
+    #: attribute -> (English label, French label); unlisted attributes read as their name.
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: How a map draws it.
+    style: MapStyle = field(default_factory=MapStyle)
+    #: Drawn in vector tiles (in the layer of its family); False: it moves (vehicles: the live stream).
+    tiled: bool = True
+    #: The zoom from which its features are drawn; None: its layer's detail zoom.
+    detail_zoom: int | None = None
+
+    @property
+    def passive(self) -> bool:
+        """True when no device of the kind talks (no ``transport``)."""
+        return self.transport is None
+
+    @property
+    def tile_layer(self) -> str | None:
+        """The tile layer it is drawn in: its family's, or None when not tiled."""
+        return self.family if self.tiled else None
+
+    def label(self, attribute: str, lang: str = "en") -> str:
+        """How ``attribute`` reads in ``lang`` ('en' or 'fr'), its unit aside."""
+        pair = self.labels.get(attribute)
+        if pair:
+            return pair[1] if lang == "fr" else pair[0]
+        return attribute.replace("_", " ")
+
+    def codec_of(self, record: dict) -> str | None:
+        """The codec of the payloads of the device ``record`` (its ``model`` when the kind says none)."""
+        for name, codecs in self.codec_by.items():
+            value = record.get(name)
+            if value in codecs:
+                return codecs[value]
+        return self.codec or record.get("model")
 
     def choice_label(self, field_name: str, value: str, lang: str = "en") -> str:
         """How ``value`` of choice field ``field_name`` reads in ``lang`` ('en' or 'fr')."""
@@ -141,3 +227,13 @@ def all_kinds() -> list[str]:
 
 def _load() -> None:
     import assets.models  # noqa: F401  (registers every kind)
+
+
+def all_specs() -> list[KindSpec]:
+    """The spec of every registered kind, in the kinds' canonical order."""
+    return [spec_for(kind) for kind in all_kinds()]
+
+
+def passive_kinds() -> tuple[str, ...]:
+    """The kinds no device of which talks (poles, circuits, cables)."""
+    return tuple(spec.name for spec in all_specs() if spec.passive)

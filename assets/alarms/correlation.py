@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from assets.alarms.catalogue import CHILD_TYPES
-from assets.live.devices import PASSIVE_KINDS
+from assets.kinds import passive_kinds
 from assets.topology import FIBRE_KINDS, feeds
 
 #: A child raised this long before its cause is still adopted by it (older ones are another failure).
@@ -24,7 +24,8 @@ ADOPT_WINDOW = dt.timedelta(hours=1)
 def affected_by(session: Session, asset_id: int) -> list[int]:
     """The assets a failure of ``asset_id`` affects (sorted ids)."""
     fed = feeds(session, asset_id)
-    ids = {a.id for a in fed if a.kind not in PASSIVE_KINDS}
+    passive = passive_kinds()
+    ids = {a.id for a in fed if a.kind not in passive}
     kind = session.execute(text("SELECT kind FROM assets WHERE id = :id"), {"id": asset_id}).scalar()
     if kind in FIBRE_KINDS and fed:
         meters = session.execute(

@@ -35,14 +35,14 @@ from sqlalchemy.orm import Session
 from assets.alarms import lifecycle
 from assets.alarms.catalogue import CAUSE_TYPES
 from assets.alarms.rules import (
-    ALARM_EVENTS,
-    DEFAULT_INTERVALS_S,
     LINK_DOWN_EVENTS,
     LINK_UP_EVENTS,
     SILENCE_FACTOR,
     Decision,
     EventFact,
     LiveFact,
+    alarm_events,
+    default_intervals_s,
     event_decisions,
     level_decisions,
     threshold_decision,
@@ -69,7 +69,7 @@ class EngineOptions:
     reconcile_s: float = 300.0
     poll_s: float = 0.25
     silence_factor: float = SILENCE_FACTOR
-    intervals_s: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_INTERVALS_S))
+    intervals_s: dict[str, int] = field(default_factory=default_intervals_s)
     zone_tolerance_m: float = 500.0
     zone_hysteresis_m: float = 100.0
     ungroup_after_s: float = 600.0
@@ -314,7 +314,8 @@ class AlarmEngine:
                 {"after": self._read_to, "batch": self.options.batch},
             ).all()
             fresh = [*late, *rows]
-            facts = [self._event_fact(session, r) for r in fresh if r.name in ALARM_EVENTS]
+            events = alarm_events()
+            facts = [self._event_fact(session, r) for r in fresh if r.name in events]
             self._apply(session, [d for f in facts for d in event_decisions(f)])
             now = time.monotonic()
             pending, read_to = dict(self._pending), self._read_to

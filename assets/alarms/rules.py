@@ -1,12 +1,15 @@
 """The rules: facts in, decisions out (raise or clear an alarm), with no database access.
 
+The kinds' own alarms, report intervals and unreachable alarms are facts of their specs
+(:class:`assets.kinds.KindSpec`); the ones below are today's.
+
 - **lamp failure**: a luminaire's live state ``fault`` (or a ``lamp_failure`` event); clears when it says ``ok``.
 - **cabinet trip**: a cabinet's ``cabinet_trip`` / ``trip`` event, live state ``fault`` or value ``tripped``
   true; clears on a ``cabinet_reset`` / ``reset`` event or live state ``ok`` (and not ``tripped``).
 - **meter unreachable**: an energy meter's live state ``unreachable`` (the Modbus poller sets it); clears when
   it answers again. Another kind ``unreachable`` raises ``device_silent`` (reason ``unreachable``).
 - **device silent**: nothing heard for ``silence_factor`` × its expected interval (``live_state.expected_interval_s``,
-  else :data:`DEFAULT_INTERVALS_S` by kind); clears when it is heard again.
+  else :func:`default_intervals_s` by kind); clears when it is heard again.
 - **sensor threshold**: a value (or its mean over a window) beyond a threshold of its sensor type; clears once
   every value is back inside by the hysteresis.
 - **vehicle outside its zone**: farther than a tolerance from today's communes; clears once back within the
@@ -23,23 +26,30 @@ from typing import Any
 
 from assets.alarms.catalogue import SEVERITY_RANK
 from assets.alarms.thresholds import Threshold
+from assets.kinds import all_specs, spec_for
 
-#: How often a device of each kind reports when nothing says otherwise: lamp controllers every 10 min and
-#: sensors every minute (the simulator's and the usual LoRaWAN cadences), meters polled within 15 min.
-#: Kinds not listed (vehicles: trackers sleep with the engine off; cabinets, cameras, controllers: no
-#: periodic report) are never judged silent unless their live state gives an ``expected_interval_s``.
-DEFAULT_INTERVALS_S: dict[str, int] = {"luminaire": 600, "sensor": 60, "energy_meter": 900}
 SILENCE_FACTOR = 3.0
 
-TRIP_EVENTS = ("cabinet_trip", "trip")
-RESET_EVENTS = ("cabinet_reset", "reset")
-LAMP_FAILURE_EVENTS = ("lamp_failure",)
-LAMP_OK_EVENTS = ("lamp_ok", "lamp_restored")
 LINK_DOWN_EVENTS = ("link_down",)
 LINK_UP_EVENTS = ("link_up",)
-#: Device events the engine reads (others, e.g. ``command_ack``, are not alarm matters).
-ALARM_EVENTS = (*TRIP_EVENTS, *RESET_EVENTS, *LAMP_FAILURE_EVENTS, *LAMP_OK_EVENTS, *LINK_DOWN_EVENTS,
-                *LINK_UP_EVENTS)
+
+
+def default_intervals_s() -> dict[str, int]:
+    """How often a device of each kind reports when nothing says otherwise (``KindSpec.report_interval_s``:
+    lamp controllers every 10 min, sensors every minute, meters polled within 15 min). Kinds without one
+    (vehicles: trackers sleep with the engine off; cabinets, cameras, controllers: no periodic report) are
+    never judged silent unless their live state gives an ``expected_interval_s``."""
+    return {s.name: s.report_interval_s for s in all_specs() if s.report_interval_s is not None}
+
+
+def alarm_events() -> tuple[str, ...]:
+    """Device events the engine reads: the kinds' own alarms' (``KindSpec.fault_alarm``) and the fibre's
+    (others, e.g. ``command_ack``, are not alarm matters)."""
+    names: dict[str, None] = {}
+    for spec in all_specs():
+        if spec.fault_alarm is not None:
+            names.update(dict.fromkeys((*spec.fault_alarm.raise_events, *spec.fault_alarm.clear_events)))
+    return (*names, *LINK_DOWN_EVENTS, *LINK_UP_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,8 @@ def level_decisions(fact: LiveFact) -> list[Decision]:
     """What an asset's live state says about its alarms (only changes: nothing for what already holds)."""
     out: list[Decision] = []
     said = fact.state_ts  # None: no message told a state (a row started by telemetry or an event): nothing clears
-    unreachable_type = "meter_unreachable" if fact.kind == "energy_meter" else "device_silent"
+    spec = spec_for(fact.kind)
+    unreachable_type = spec.unreachable_alarm
     if fact.state == "unreachable":
         if fact.in_service and unreachable_type not in fact.active:
             out.append(_raise(fact.asset_id, unreachable_type, fact.state_since, detail={"reason": "unreachable"}))
@@ -91,13 +102,13 @@ def level_decisions(fact: LiveFact) -> list[Decision]:
     if fact.state not in ("ok", "fault"):
         return out
     clears = said is not None
-    ours = unreachable_type == "meter_unreachable" or fact.silent_reason == "unreachable"
+    ours = unreachable_type != "device_silent" or fact.silent_reason == "unreachable"
     if clears and unreachable_type in fact.active and ours:
         out.append(_clear(fact.asset_id, unreachable_type, said, reason="unreachable",  # type: ignore[arg-type]
                           detail={"state": fact.state}))
-    own = {"luminaire": "lamp_failure", "cabinet": "cabinet_trip"}.get(fact.kind)
-    if own is None:
+    if spec.fault_alarm is None:
         return out
+    own = spec.fault_alarm.type
     failing = fact.state == "fault" or fact.tripped is True
     if failing and fact.in_service and own not in fact.active:
         out.append(_raise(fact.asset_id, own, fact.state_since, detail={"source": "live_state"}))
@@ -129,14 +140,11 @@ def event_decisions(event: EventFact) -> list[Decision]:
         detail["event_detail"] = event.detail
     newer_ok = (event.live_state == "ok" and event.live_state_ts is not None and event.live_state_ts > event.ts)
     name = event.name
-    if name in LAMP_FAILURE_EVENTS and event.kind == "luminaire":
-        return [] if newer_ok else [_raise(event.asset_id, "lamp_failure", event.ts, detail=detail)]
-    if name in LAMP_OK_EVENTS and event.kind == "luminaire":
-        return [_clear(event.asset_id, "lamp_failure", event.ts, detail=detail)]
-    if name in TRIP_EVENTS and event.kind == "cabinet":
-        return [] if newer_ok else [_raise(event.asset_id, "cabinet_trip", event.ts, detail=detail)]
-    if name in RESET_EVENTS and event.kind == "cabinet":
-        return [_clear(event.asset_id, "cabinet_trip", event.ts, detail=detail)]
+    own = spec_for(event.kind).fault_alarm
+    if own is not None and name in own.raise_events:
+        return [] if newer_ok else [_raise(event.asset_id, own.type, event.ts, detail=detail)]
+    if own is not None and name in own.clear_events:
+        return [_clear(event.asset_id, own.type, event.ts, detail=detail)]
     if name in LINK_DOWN_EVENTS and event.element_id is not None:
         return [_raise(event.element_id, "fibre_failure", event.ts, detail={**detail, "reported_by": event.asset_id})]
     if name in LINK_UP_EVENTS and event.element_id is not None:

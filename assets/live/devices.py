@@ -8,24 +8,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, text
 
 from assets.errors import CityPilotError
+from assets.kinds import all_specs, passive_kinds, spec_for
 
-#: The payload codec of a device, by kind (luminaires carry the CityPilot lamp controller) or by
-#: sensor type; other devices use their model column when it names a codec.
-SENSOR_CODECS = {"noise": "citypilot-noise", "air": "citypilot-air", "temperature": "citypilot-temp"}
-LAMP_CODEC = "citypilot-lc1"
+#: The columns a device is identified by; then the attributes its codec may depend on (``KindSpec.codec_by``).
+_IDENTITY = ("id", "kind", "code", "dev_eui", "tracker_id", "model")
 
-#: Kinds with no device of their own (a pole or a cable does not talk): left out of the directory.
-PASSIVE_KINDS = ("circuit", "pole", "fibre_segment")
-_SELECT = f"""
-SELECT id, kind, code, dev_eui, tracker_id, sensor_type, model FROM assets
-WHERE status <> 'removed' AND kind NOT IN ({", ".join(f"'{k}'" for k in PASSIVE_KINDS)}) AND {{where}}
-"""
+
+def _codec_fields() -> tuple[str, ...]:
+    return tuple(sorted({name for spec in all_specs() for name in spec.codec_by}))
+
+
+def _select(where: str) -> str:
+    """The devices of the inventory (kinds with a transport, see ``KindSpec.transport``) matching ``where``."""
+    columns = ", ".join((*_IDENTITY, *_codec_fields()))
+    return (f"SELECT {columns} FROM assets WHERE status <> 'removed' AND kind <> ALL(:passive) AND {where}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +41,9 @@ class Device:
     codec: str | None = None
 
 
-def _device(row: tuple) -> Device:
-    asset_id, kind, code, _eui, _tracker, sensor_type, model = row
-    if kind == "luminaire":
-        codec = LAMP_CODEC
-    elif kind == "sensor":
-        codec = SENSOR_CODECS.get(sensor_type or "", model)
-    else:
-        codec = model
-    return Device(asset_id, kind, code, codec)
+def _device(row: Mapping[str, Any]) -> Device:
+    """The device of an inventory row; its codec as its kind says (:meth:`KindSpec.codec_of`)."""
+    return Device(row["id"], row["kind"], row["code"], spec_for(row["kind"]).codec_of(row))
 
 
 class DirectoryUnavailable(CityPilotError):
@@ -80,7 +77,7 @@ class DeviceDirectory:
         """(Re)load every device of the inventory; returns how many identities are known."""
         try:
             with self.engine.connect() as conn:
-                rows = conn.execute(text(_SELECT.format(where="true"))).all()
+                rows = conn.execute(text(_select("true")), {"passive": list(passive_kinds())}).mappings().all()
         except Exception as exc:
             raise DirectoryUnavailable(f"device directory load failed: {exc}") from exc
         index = self._index(rows)
@@ -91,12 +88,12 @@ class DeviceDirectory:
         return len(index)
 
     @staticmethod
-    def _index(rows: Iterable[tuple]) -> dict[str, Device]:
+    def _index(rows: Iterable[Mapping[str, Any]]) -> dict[str, Device]:
         index: dict[str, Device] = {}
         codes: dict[str, Device | None] = {}
         for row in rows:
             device = _device(row)
-            _id, _kind, code, eui, tracker, _st, _model = row
+            code, eui, tracker = row["code"], row["dev_eui"], row["tracker_id"]
             if eui:
                 index[eui.upper()] = device
             if tracker:
@@ -133,7 +130,8 @@ class DeviceDirectory:
         where = "(upper(dev_eui) = :id OR upper(tracker_id) = :id OR upper(code) = :id)"
         try:
             with self.engine.connect() as conn:
-                rows = conn.execute(text(_SELECT.format(where=where)), {"id": key}).all()
+                params = {"id": key, "passive": list(passive_kinds())}
+                rows = conn.execute(text(_select(where)), params).mappings().all()
         except Exception as exc:  # the database is down: the caller retries later
             raise DirectoryUnavailable(f"device lookup failed: {exc}") from exc
         found = self._index(rows).get(key)

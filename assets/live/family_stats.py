@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from assets.kinds import all_kinds, spec_for
-from assets.live.devices import PASSIVE_KINDS
+from assets.kinds import all_kinds, passive_kinds, spec_for
 from assets.live.records import LIVE_STATES
 
 _SQL = """
@@ -42,7 +41,7 @@ def families() -> list[str]:
     """Every family of devices, in the kinds' canonical order."""
     found: dict[str, None] = {}
     for kind in all_kinds():
-        if kind not in PASSIVE_KINDS:
+        if not spec_for(kind).passive:
             found[family_of(kind)] = None
     return list(found)
 
@@ -53,7 +52,7 @@ def family_stats(session: Session) -> dict[str, Any]:
     per_family: dict[str, dict[str, Any]] = {
         family: {**dict.fromkeys(FIGURES, 0), "kinds": {}} for family in families()
     }
-    for row in session.execute(text(_SQL), {"passive": list(PASSIVE_KINDS)}).mappings():
+    for row in session.execute(text(_SQL), {"passive": list(passive_kinds())}).mappings():
         figures = {name: int(row[name]) for name in FIGURES}
         family = per_family.setdefault(family_of(row["kind"]), {**dict.fromkeys(FIGURES, 0), "kinds": {}})
         family["kinds"][row["kind"]] = figures

@@ -7,14 +7,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from assets.live.devices import PASSIVE_KINDS
+from assets.kinds import passive_kinds
 from assets.live.records import LIVE_STATES
 
 
 def live_stats(session: Session) -> dict[str, Any]:
     """``live``: assets (not removed, passive kinds left out) per live state, those without a live row
     counted as unknown; ``messages_stored``: device messages stored; ``dead_letters``: messages refused."""
-    passive = ", ".join(f"'{k}'" for k in PASSIVE_KINDS)
+    passive = ", ".join(f"'{k}'" for k in passive_kinds())
     rows = session.execute(
         text(
             f"""

@@ -7,7 +7,7 @@ from typing import ClassVar
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assets.kinds import KindSpec, register
+from assets.kinds import KindSpec, MapStyle, register
 from assets.models.base import Asset
 
 
@@ -20,6 +20,8 @@ class EnergyMeter(Asset):
         required=("unit_id", "meter_model"), code_prefix="CPT",
         choices={"meter_model": ("sdm120", "sdm630", "iem3000")},
         ranges={"unit_id": (1, 247), "modbus_port": (1, 65535)},
+        transport="modbus", report_interval_s=900, unreachable_alarm="meter_unreachable",
+        style=MapStyle(radius=(2.5, 3, 3.5, 4, 5), outline="#8c564b", weight=1),
     )
     unit_id: Mapped[int | None] = mapped_column(SmallInteger)
     meter_model: Mapped[str | None] = mapped_column(Text)
@@ -50,6 +52,8 @@ class Building(Asset):
         complete=("building_use",), code_prefix="BAT",
         references={"energy_meter_id": ("energy_meter",), "fibre_node_id": ("fibre_node",)},
         ranges={"floor_area_m2": (1.0, 1_000_000.0)},
+        transport="mqtt", units={"floor_area_m2": "m²"},
+        style=MapStyle(radius=(4, 5, 6, 7, 8), outline="#8c564b", weight=1.5, area=True),
     )
     building_use: Mapped[str | None] = mapped_column(Text)
     floor_area_m2: Mapped[float | None] = mapped_column(Float)

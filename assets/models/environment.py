@@ -7,7 +7,7 @@ from typing import ClassVar
 from sqlalchemy import Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assets.kinds import KindSpec, register
+from assets.kinds import KindSpec, MapStyle, register
 from assets.models.base import Asset, unique_when_set
 
 
@@ -26,6 +26,9 @@ class Sensor(Asset):
             "temperature": ("température", "thermomètre"),
         }},
         unique=("dev_eui",),
+        transport="lorawan", report_interval_s=60,
+        codec_by={"sensor_type": {"noise": "citypilot-noise", "air": "citypilot-air", "temperature": "citypilot-temp"}},
+        style=MapStyle(radius=(3.5, 4, 5, 6, 7), outline="#138a96", weight=2),
     )
     sensor_type: Mapped[str | None] = mapped_column(Text)
     dev_eui: Mapped[str | None] = mapped_column(Text, use_existing_column=True)

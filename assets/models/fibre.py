@@ -7,7 +7,7 @@ from typing import ClassVar
 from sqlalchemy import BigInteger, Computed, Float, ForeignKey, Index, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assets.kinds import KindSpec, register
+from assets.kinds import KindSpec, MapStyle, register
 from assets.models.base import Asset
 
 
@@ -25,6 +25,7 @@ class FibreNode(Asset):
             "splice": ("boîte d'épissure", "épissure", "BPE", "boîtier"),
             "switch": ("commutateur", "switch", "baie"),
         }},
+        transport="mqtt", detail_zoom=14, style=MapStyle(radius=(2, 2.5, 3, 3.5, 4), outline="#1f5fa8", weight=1),
     )
     node_type: Mapped[str | None] = mapped_column(Text)
     __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "fibre_node"}
@@ -40,6 +41,7 @@ class FibreSegment(Asset):
         required=("from_node_id", "to_node_id"), code_prefix="FOS",
         references={"from_node_id": ("fibre_node",), "to_node_id": ("fibre_node",)},
         ranges={"fibre_count": (1, 1728)},
+        units={"length_m": "m"}, style=MapStyle(line="#1f77b4", weight=1.5, opacity=0.7),
     )
     from_node_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("assets.id", ondelete="RESTRICT"))
     to_node_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("assets.id", ondelete="RESTRICT"))

@@ -29,6 +29,7 @@ class Vehicle(Asset):
         }},
         unique=("plate", "tracker_id"),
         commune_lists=("zone_communes",),
+        transport="gps", tiled=False,
     )
     plate: Mapped[str | None] = mapped_column(Text)
     vehicle_type: Mapped[str | None] = mapped_column(Text)

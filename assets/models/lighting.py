@@ -7,7 +7,7 @@ from typing import ClassVar
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assets.kinds import KindSpec, register
+from assets.kinds import FaultAlarm, KindSpec, MapStyle, register
 from assets.models.base import Asset
 
 
@@ -20,6 +20,10 @@ class Cabinet(Asset):
         complete=("contract_power_kva",), code_prefix="ARM",
         references={"energy_meter_id": ("energy_meter",), "fibre_node_id": ("fibre_node",)},
         ranges={"contract_power_kva": (0.1, 500.0)},
+        transport="modbus",
+        fault_alarm=FaultAlarm("cabinet_trip", ("cabinet_trip", "trip"), ("cabinet_reset", "reset")),
+        units={"contract_power_kva": "kVA"}, labels={"contract_power_kva": ("contract power", "puissance souscrite")},
+        style=MapStyle(radius=(4, 5, 6, 7, 8), outline="#1d2733", weight=1.5),
     )
     contract_power_kva: Mapped[float | None] = mapped_column(Float)
     energy_meter_id: Mapped[int | None] = mapped_column(
@@ -38,6 +42,7 @@ class Circuit(Asset):
         parent_kinds=("cabinet",), parent_required=True,
         ranges={"circuit_number": (1, 99)},
         complete=("circuit_number",), code_prefix="DEP",
+        detail_zoom=15, style=MapStyle(line="#c9a227", weight=1, opacity=0.55),
     )
     circuit_number: Mapped[int | None] = mapped_column(SmallInteger)
     __mapper_args__: ClassVar[dict] = {"polymorphic_identity": "circuit"}
@@ -59,6 +64,9 @@ class Pole(Asset):
         }},
         ranges={"height_m": (0.5, 40.0)},
         complete=("support_type", "height_m"), code_prefix="SUP",
+        units={"height_m": "m"},
+        labels={"support_type": ("support type", "type de support"), "height_m": ("height", "hauteur")},
+        detail_zoom=16, style=MapStyle(radius=(1, 1, 1.5, 2, 2.5), fixed="#6b7785"),
     )
     support_type: Mapped[str | None] = mapped_column(Text)
     height_m: Mapped[float | None] = mapped_column(Float)
@@ -88,6 +96,14 @@ class Luminaire(Asset):
         }},
         ranges={"power_w": (1.0, 2000.0), "power_w_before": (1.0, 2000.0), "colour_temp_k": (1000, 10000)},
         unique=("dev_eui",),
+        transport="lorawan", codec="citypilot-lc1", report_interval_s=600,
+        fault_alarm=FaultAlarm("lamp_failure", ("lamp_failure",), ("lamp_ok", "lamp_restored")),
+        units={"power_w": "W", "power_w_before": "W", "colour_temp_k": "K"},
+        labels={"luminaire_type": ("luminaire type", "type de luminaire"), "is_led": ("LED", "LED"),
+            "power_w": ("power", "puissance"), "power_w_before": ("power before LED", "puissance avant LED"),
+            "colour_temp_k": ("colour temperature", "température de couleur"),
+            "dimming_profile": ("dimming profile", "profil de gradation")},
+        style=MapStyle(radius=(2, 2.5, 3, 4, 5), outline=None),
     )
     luminaire_type: Mapped[str | None] = mapped_column(Text)
     is_led: Mapped[bool | None] = mapped_column(Boolean)

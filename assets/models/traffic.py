@@ -7,7 +7,7 @@ from typing import ClassVar
 from sqlalchemy import Boolean, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assets.kinds import KindSpec, register
+from assets.kinds import KindSpec, MapStyle, register
 from assets.models.base import Asset
 
 
@@ -20,6 +20,7 @@ class SignalController(Asset):
         label_fr="contrôleur de carrefour",
         complete=("intersection",), code_prefix="CRF",
         references={"fibre_node_id": ("fibre_node",)},
+        transport="mqtt", style=MapStyle(radius=(4, 5, 6, 7, 8), outline="#5b2a86", weight=2),
     )
     intersection: Mapped[str | None] = mapped_column(Text)
     bus_priority: Mapped[bool | None] = mapped_column(Boolean)
@@ -41,6 +42,7 @@ class SignalHead(Asset):
             "cycle": ("vélo", "cycliste", "feu vélo", "R13"),
         }},
         complete=("head_type",), code_prefix="SIG",
+        transport="mqtt", detail_zoom=15, style=MapStyle(radius=(2, 2, 2.5, 3, 3.5), outline="#5b2a86", weight=0.5),
     )
     head_type: Mapped[str | None] = mapped_column(Text)
     approach: Mapped[str | None] = mapped_column(Text)

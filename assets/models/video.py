@@ -8,7 +8,7 @@ from geoalchemy2 import WKBElement
 from sqlalchemy import Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assets.kinds import KindSpec, register
+from assets.kinds import KindSpec, MapStyle, register
 from assets.models.base import Asset, geometry_column
 
 
@@ -25,6 +25,7 @@ class Camera(Asset):
             "ptz": ("dôme", "mobile", "motorisée", "tourelle", "caméra dôme"),
         }},
         references={"fibre_node_id": ("fibre_node",)},
+        transport="mqtt", style=MapStyle(radius=(3, 3.5, 4.5, 5.5, 6), outline="#0b5cad", weight=1.5),
     )
     camera_type: Mapped[str | None] = mapped_column(Text)
     fov: Mapped[WKBElement | None] = geometry_column("POLYGON")

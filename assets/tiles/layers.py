@@ -1,13 +1,14 @@
-"""Tile layers, one per asset family, and the service's settings."""
+"""Tile layers, one per asset family (their kinds from the kind specs), and the service's settings."""
 
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from assets.errors import NotFoundError
+from assets.kinds import KindSpec, all_kinds, spec_for
 
 log = logging.getLogger(__name__)
 
@@ -51,38 +52,74 @@ class LayerSpec:
         return tuple(k for k in self.kinds if z >= self.kind_zoom.get(k, self.detail_zoom))
 
 
-LAYERS: dict[str, LayerSpec] = {
-    spec.name: spec
-    for spec in (
-        LayerSpec(
-            "lighting", ("cabinet", "circuit", "pole", "luminaire"), ("cabinet", "luminaire"),
-            detail_zoom=13, cluster_zoom=15, kind_zoom={"circuit": 15, "pole": 16}, public=True,
-            description="Public lighting: cabinets, circuits, poles (from z16), luminaires",
-        ),
-        LayerSpec(
-            "traffic", ("signal_controller", "signal_head"), ("signal_controller", "signal_head"),
-            detail_zoom=12, cluster_zoom=13, kind_zoom={"signal_head": 15},
-            description="Traffic signals: controllers, signal heads (from z15)",
-        ),
-        LayerSpec(
-            "video", ("camera",), ("camera",), detail_zoom=11, cluster_zoom=12,
-            description="CCTV cameras (staff only)",
-        ),
-        LayerSpec(
-            "network", ("fibre_node", "fibre_segment"), ("fibre_node",), detail_zoom=12, cluster_zoom=13,
-            kind_zoom={"fibre_node": 14}, description="Fibre network: segments, nodes (from z14); staff only",
-        ),
-        LayerSpec(
-            "environment", ("sensor",), ("sensor",), detail_zoom=10, cluster_zoom=11, public=True,
-            description="Environmental sensors (noise, air, temperature)",
-        ),
-        LayerSpec(
-            "energy", ("energy_meter", "building"), ("energy_meter", "building"), detail_zoom=11, cluster_zoom=12,
-            public=True, description="Connected public buildings and their energy meters",
-        ),
-    )
+@dataclass(frozen=True)
+class FamilyLayer:
+    """The tile settings of one family's layer (its kinds come from the kind specs)."""
+
+    detail_zoom: int
+    cluster_zoom: int  # dense tiles stay clusters up to here; must be >= detail_zoom - 1
+    public: bool = False
+    description: str = ""
+
+
+#: The layer settings of each family drawn in tiles. A family not listed here gets :data:`OTHER_FAMILY`.
+FAMILIES: dict[str, FamilyLayer] = {
+    "lighting": FamilyLayer(13, 15, public=True,
+                            description="Public lighting: cabinets, circuits, poles (from z16), luminaires"),
+    "traffic": FamilyLayer(12, 13, description="Traffic signals: controllers, signal heads (from z15)"),
+    "video": FamilyLayer(11, 12, description="CCTV cameras (staff only)"),
+    "network": FamilyLayer(12, 13, description="Fibre network: segments, nodes (from z14); staff only"),
+    "environment": FamilyLayer(10, 11, public=True, description="Environmental sensors (noise, air, temperature)"),
+    "energy": FamilyLayer(11, 12, public=True, description="Connected public buildings and their energy meters"),
 }
-PUBLIC_LAYERS = tuple(name for name, spec in LAYERS.items() if spec.public)
+OTHER_FAMILY = FamilyLayer(12, 13)
+
+
+def build_layers(specs: Iterable[KindSpec]) -> dict[str, LayerSpec]:
+    """One layer per family of tiled kinds, in the kinds' order: its kinds, the devices clusters count
+    (passive supports and cables left out) and the zoom each kind is drawn from (``KindSpec.detail_zoom``)."""
+    by_layer: dict[str, list[KindSpec]] = {}
+    for spec in specs:
+        if spec.tile_layer is not None:
+            by_layer.setdefault(spec.tile_layer, []).append(spec)
+    layers = {}
+    for name, members in by_layer.items():
+        family = FAMILIES.get(name, OTHER_FAMILY)
+        layers[name] = LayerSpec(
+            name, tuple(s.name for s in members), tuple(s.name for s in members if not s.passive),
+            detail_zoom=family.detail_zoom, cluster_zoom=family.cluster_zoom,
+            kind_zoom={s.name: s.detail_zoom for s in members if s.detail_zoom is not None},
+            public=family.public, description=family.description or f"{name} (staff only)",
+        )
+    return layers
+
+
+class _Layers(Mapping[str, LayerSpec]):
+    """The tile layers of the registered kinds, built on first use (and again when a kind registers)."""
+
+    def __init__(self) -> None:
+        self._kinds: tuple[str, ...] = ()
+        self._layers: dict[str, LayerSpec] = {}
+
+    def _current(self) -> dict[str, LayerSpec]:
+        kinds = tuple(all_kinds())
+        if kinds != self._kinds:
+            self._layers, self._kinds = build_layers(spec_for(k) for k in kinds), kinds
+        return self._layers
+
+    def __getitem__(self, name: str) -> LayerSpec:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
+#: Tile layers by name, one per asset family drawn in tiles.
+LAYERS: Mapping[str, LayerSpec] = _Layers()
+PUBLIC_LAYERS = tuple(name for name, family in FAMILIES.items() if family.public)
 
 
 @dataclass(frozen=True)

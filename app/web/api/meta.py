@@ -14,7 +14,8 @@ from app.web.auth.guard import csrf_token, current_identity
 from app.web.auth.roles import SIGNED_IN, requires
 from app.web.openapi import Reply, operation
 from assets.fields import editable_fields
-from assets.kinds import all_kinds, spec_for
+from assets.kinds import spec_for
+from assets.kinds_catalogue import catalogue
 
 
 @bp.get("/me")
@@ -37,19 +38,21 @@ def me() -> Response:
 @bp.get("/kinds")
 @requires(*SIGNED_IN)
 @operation(
-    "Asset kinds: labels (in the caller's language), geometry, required fields, choices, settable fields",
+    "Asset kinds: every fact of each kind and its settable attributes",
     tags=["meta"],
+    description="Per kind: labels (in the caller's language, and in English and French), geometry types, "
+    "`required` (cannot exist without) and `complete` (a complete record has) attributes, parents, `transport` "
+    "(how its devices talk; null: passive), `report_interval_s`, `tile_layer`, `min_zoom`, the map `style`, "
+    "and `attributes` (type, unit, labels, choices with English and French labels, limits, referenced kinds).",
     responses={200: Reply(s.KINDS, "Every kind, in the canonical order")},
 )
 def kinds() -> Response:
-    french = str(get_locale()) == "fr"
+    lang = "fr" if str(get_locale()) == "fr" else "en"
     items = []
-    for name in all_kinds():
-        spec = spec_for(name)
+    for described in catalogue():
+        spec = spec_for(described["name"])
         items.append({
-            "name": name, "family": spec.family, "label": spec.label_fr if french else spec.label_en,
-            "label_en": spec.label_en, "label_fr": spec.label_fr, "geometry_types": list(spec.geometry_types),
-            "geometry_required": spec.geometry_required, "required": list(spec.required),
-            "choices": {k: list(v) for k, v in spec.choices.items()}, "fields": list(editable_fields(name)),
+            **described, "label": described["labels"][lang], "label_en": spec.label_en, "label_fr": spec.label_fr,
+            "choices": {k: list(v) for k, v in spec.choices.items()}, "fields": list(editable_fields(spec.name)),
         })
     return respond({"items": items})

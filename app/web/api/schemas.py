@@ -259,14 +259,37 @@ ME: Schema = obj(
     },
     ("id", "name", "role", "via"),
 )
+LABELS: Schema = obj({"en": STRING, "fr": STRING}, ("en", "fr"))
+MAP_STYLE: Schema = obj({
+    "radius": array(NUMBER, description="point radius by zoom step (z <= 12, <= 14, 15, <= 17, beyond)"),
+    "outline": nullable(STRING), "weight": NUMBER, "fixed": nullable(STRING), "line": nullable(STRING),
+    "opacity": nullable(NUMBER), "area": BOOLEAN,
+    "passive": {**BOOLEAN, "description": "no device: drawn whatever the live-state filter"},
+}, ("radius", "weight", "area", "passive"), description="how a map draws the kind (fill: the live state)")
+KIND_ATTRIBUTE: Schema = obj({
+    "name": STRING,
+    "type": {"enum": ["text", "integer", "number", "boolean", "date", "json", "reference"]},
+    "unit": nullable(STRING), "labels": LABELS,
+    "choices": array(obj({"value": STRING, "label_en": STRING, "label_fr": STRING}, ("value", "label_en", "label_fr"))),
+    "required": {**BOOLEAN, "description": "an asset cannot exist without it"},
+    "complete": {**BOOLEAN, "description": "a complete record has it"},
+    "min": nullable(NUMBER), "max": nullable(NUMBER),
+    "references": array(STRING, description="the kinds a reference may point to"),
+}, ("name", "type", "labels", "choices", "required", "complete", "references"))
 KINDS: Schema = obj(
     {
         "items": array(obj({
             "name": STRING, "family": STRING, "label": STRING, "label_en": STRING, "label_fr": STRING,
-            "geometry_types": array(STRING), "geometry_required": BOOLEAN, "required": array(STRING),
+            "labels": LABELS, "geometry_types": array(STRING), "geometry_required": BOOLEAN,
+            "required": array(STRING), "complete": array(STRING), "parents": array(STRING),
+            "parent_required": BOOLEAN,
+            "transport": {**nullable(STRING), "description": "lorawan, modbus, mqtt or gps; null: passive"},
+            "report_interval_s": nullable(INTEGER),
+            "tile_layer": {**nullable(STRING), "description": "null: not in tiles (vehicles)"},
+            "min_zoom": nullable(INTEGER), "style": MAP_STYLE, "attributes": array(KIND_ATTRIBUTE),
             "choices": {"type": "object", "additionalProperties": array(STRING)},
             "fields": array(STRING, description="the fields a client may set"),
-        }, ("name", "family", "label", "fields"))),
+        }, ("name", "family", "label", "labels", "fields", "attributes", "style"))),
     },
     ("items",),
 )

@@ -14,6 +14,7 @@ from app.web.auth.roles import CONTROL_ROOM, requires
 from app.web.control_room.strings import family_labels, js_strings, kind_labels, state_labels
 from app.web.i18n import role_label
 from app.web.tiles import service
+from assets.kinds_catalogue import map_styles
 
 bp = Blueprint("control_room", __name__, template_folder="templates")
 
@@ -58,6 +59,7 @@ def page_config() -> dict[str, Any]:
         "background": background,
         "tiles": service().describe(root + "/tiles/{layer}/{z}/{x}/{y}.mvt", public=False),
         "kinds": kind_labels(),
+        "styles": map_styles(),  # how each kind is drawn (KindSpec.style), as GET /api/v1/kinds serves it
         "families": family_labels(),
         "family_order": list(family_labels()),  # (the page's JSON has its keys sorted)
         "states": state_labels(),

@@ -1,26 +1,16 @@
 // How each asset is drawn on the canvas tiles: the fill says the live state, the size and outline the kind.
+import { config } from './i18n.js';
+
 export const STATE_COLORS = { ok: '#2e9d46', fault: '#d62728', unreachable: '#f28e2b', unknown: '#97a3af' };
 export const STATES = ['ok', 'fault', 'unreachable', 'unknown'];
-export const PASSIVE = new Set(['pole', 'circuit', 'fibre_segment']);
+// Each kind's drawing is a fact of its spec (KindSpec.style), served in the page as in GET /api/v1/kinds.
+const KINDS = config.styles || {};
+/** Kinds with no device (supports, cables): drawn whatever the live-state filter says. */
+export const PASSIVE = new Set(Object.keys(KINDS).filter((kind) => KINDS[kind].passive));
 const SEVERITY_OF_STATE = ['fault', 'unreachable', 'ok', 'unknown'];
 
 /** Drawn nothing (filtered out), but kept so that a later change can show it again. */
 export const HIDDEN = Object.freeze({ stroke: false, fill: false, radius: 1, hidden: true });
-
-const KINDS = {
-  luminaire: { radius: [2, 2.5, 3, 4, 5], outline: null },
-  cabinet: { radius: [4, 5, 6, 7, 8], outline: '#1d2733', weight: 1.5 },
-  pole: { radius: [1, 1, 1.5, 2, 2.5], fixed: '#6b7785' },
-  circuit: { line: '#c9a227', weight: 1, opacity: 0.55 },
-  signal_controller: { radius: [4, 5, 6, 7, 8], outline: '#5b2a86', weight: 2 },
-  signal_head: { radius: [2, 2, 2.5, 3, 3.5], outline: '#5b2a86', weight: 0.5 },
-  camera: { radius: [3, 3.5, 4.5, 5.5, 6], outline: '#0b5cad', weight: 1.5 },
-  fibre_node: { radius: [2, 2.5, 3, 3.5, 4], outline: '#1f5fa8', weight: 1 },
-  fibre_segment: { line: '#1f77b4', weight: 1.5, opacity: 0.7 },
-  sensor: { radius: [3.5, 4, 5, 6, 7], outline: '#138a96', weight: 2 },
-  energy_meter: { radius: [2.5, 3, 3.5, 4, 5], outline: '#8c564b', weight: 1 },
-  building: { radius: [4, 5, 6, 7, 8], outline: '#8c564b', weight: 1.5, area: true },
-};
 
 const zoomStep = (z) => (z <= 12 ? 0 : z <= 14 ? 1 : z <= 15 ? 2 : z <= 17 ? 3 : 4);
 
