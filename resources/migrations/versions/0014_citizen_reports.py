@@ -1,7 +1,7 @@
 """Citizen reports (Open311 GeoReport v2): the registered apps and the reports.
 
 Revision ID: 0014_citizen_reports
-Revises: 0011
+Revises: 0012_kind_facts
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0014_citizen_reports"
-down_revision = "0011"
+down_revision = "0012_kind_facts"
 branch_labels = None
 depends_on = None
 
