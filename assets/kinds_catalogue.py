@@ -62,7 +62,7 @@ def describe_attribute(spec: KindSpec, name: str) -> dict[str, Any]:
     en, fr = spec.labels.get(name) or CORE_LABELS.get(name) or (spec.label(name, "en"), spec.label(name, "fr"))
     low, high = spec.ranges.get(name, (None, None))
     kind_type = attribute_type(spec.name, name)
-    required = name in spec.required or (name == "parent_id" and spec.parent_required)
+    required = name == "code" or name in spec.required or (name == "parent_id" and spec.parent_required)
     return {
         "name": name,
         "type": kind_type,
