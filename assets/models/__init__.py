@@ -20,6 +20,7 @@ from assets.live import models as live_models  # noqa: F401  (live data tables s
 from assets.tiles import models as tile_models  # noqa: F401  (tile tables share the metadata)
 from assets.alarms import models as alarm_models  # noqa: F401  (alarm tables share the metadata)
 from assets.commands import models as command_models  # noqa: F401  (command tables share the metadata)
+from fieldservice import models as fieldservice_models  # noqa: F401  (field service tables share the metadata)
 
 __all__ = [
     "INVENTORY_STATUSES", "ROLES", "ApiToken", "Asset", "AssetHistory", "Base", "Building", "Cabinet", "Camera",
