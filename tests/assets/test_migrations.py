@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from app.schema import Base
 from assets.db import make_engine
 from assets.db.migrations import current_revision, downgrade, head_revision, upgrade
-from assets.schema import Base
 
 
 def test_up_down_up(empty_db_url: str) -> None:

@@ -1,0 +1,170 @@
+"""Field service tables: crews, members, clearances, shifts and on-call rota, SLA policies,
+work orders, their assets and the audit of every transition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from geoalchemy2 import WKBElement
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.models.base import Base, geometry_column, utcnow_column
+from fieldservice.states import STATES
+
+SKILLS = ("lighting", "signals", "video", "fibre", "buildings")
+CLEARANCES = ("B0", "B1", "B1V", "B2", "B2V", "BR", "BC", "BE", "H0", "H0V", "H1", "H1V", "H2", "H2V", "HC", "HE")
+ORIGINS = ("alarm", "citizen", "inspection", "planned", "planner")
+PRIORITIES = ("urgent", "high", "normal", "low")
+CALENDARS = ("calendar", "business")
+SHIFT_KINDS = ("shift", "off", "on_call")
+
+
+def among(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression: ``column`` is one of ``values``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Crew(Base):
+    """A field crew: its skills and its vehicle (a vehicle asset with a tracker)."""
+
+    __tablename__ = "crews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    skills: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    vehicle_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("assets.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+class CrewMember(Base):
+    """A user (role crew) in a crew."""
+
+    __tablename__ = "crew_members"
+    crew_id: Mapped[int] = mapped_column(Integer, ForeignKey("crews.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Clearance(Base):
+    """An electrical clearance (NF C 18-510) held by a crew member, valid until ``expires_on``."""
+
+    __tablename__ = "clearances"
+    __table_args__ = (CheckConstraint(among("code", CLEARANCES), name="code"),)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    expires_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class CrewShift(Base):
+    """One line of a crew's calendar: a weekly shift (``weekday`` 0=Monday), or an exception / on-call
+    duty on one ``day``; ``kind`` shift, off (exception: not working) or on_call (astreinte)."""
+
+    __tablename__ = "crew_shifts"
+    __table_args__ = (
+        CheckConstraint(among("kind", SHIFT_KINDS), name="kind"),
+        CheckConstraint("(weekday IS NULL) <> (day IS NULL)", name="weekday_or_day"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        Index("ix_crew_shifts_crew_id", "crew_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    crew_id: Mapped[int] = mapped_column(Integer, ForeignKey("crews.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="shift")
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    day: Mapped[dt.date | None] = mapped_column(Date)
+    starts: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    ends: Mapped[dt.time] = mapped_column(Time, nullable=False)
+
+
+class SlaPolicy(Base):
+    """Delays per category and priority: three clocks in minutes, their calendar, the waiting reasons
+    that pause them, and the penalty per breach (fixed + per started hour late, capped)."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (
+        CheckConstraint(among("priority", PRIORITIES), name="priority"),
+        CheckConstraint(among("calendar", CALENDARS), name="calendar"),
+        UniqueConstraint("category", "priority", name="uq_sla_policies_category_priority"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    category: Mapped[str] = mapped_column(Text, nullable=False)
+    priority: Mapped[str] = mapped_column(Text, nullable=False)
+    calendar: Mapped[str] = mapped_column(Text, nullable=False, server_default="calendar")
+    response_min: Mapped[int | None] = mapped_column(Integer)
+    make_safe_min: Mapped[int | None] = mapped_column(Integer)
+    resolution_min: Mapped[int | None] = mapped_column(Integer)
+    pause_reasons: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    penalty_fixed: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False, server_default="0")
+    penalty_per_hour: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False, server_default="0")
+    penalty_cap: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+
+
+class WorkOrder(Base):
+    """One intervention: origin, category, priority, place, crew, state, and its clocks' due times."""
+
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        CheckConstraint(among("origin", ORIGINS), name="origin"),
+        CheckConstraint(among("priority", PRIORITIES), name="priority"),
+        CheckConstraint(among("state", STATES), name="state"),
+        Index("ix_work_orders_state", "state"),
+        Index("ix_work_orders_alarm_id", "alarm_id"),
+        Index("ix_work_orders_geom", "geom", postgresql_using="gist"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(Text, nullable=False)
+    alarm_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("alarms.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(Text, nullable=False)
+    priority: Mapped[str] = mapped_column(Text, nullable=False, server_default="normal")
+    description: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement | None] = geometry_column("POINT")
+    crew_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("crews.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(Text, nullable=False, server_default="new")
+    waiting_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    policy_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("sla_policies.id", ondelete="SET NULL"))
+    response_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    make_safe_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+    updated_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+class WorkOrderAsset(Base):
+    """An asset a work order is about."""
+
+    __tablename__ = "work_order_assets"
+    __table_args__ = (Index("ix_work_order_assets_asset_id", "asset_id"),)
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    asset_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
+
+
+class WorkOrderEvent(Base):
+    """One transition of a work order: from, to, who, when, where the actor said they were, why."""
+
+    __tablename__ = "work_order_events"
+    __table_args__ = (Index("ix_work_order_events_order_id", "order_id", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                          nullable=False)
+    from_state: Mapped[str | None] = mapped_column(Text)
+    to_state: Mapped[str] = mapped_column(Text, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+    geom: Mapped[WKBElement | None] = geometry_column("POINT")
+    reason: Mapped[str | None] = mapped_column(Text)
