@@ -239,7 +239,7 @@ def run_batch(server: Server, paths: list[str], clients: int) -> tuple[float, li
                 started = time.perf_counter()
                 fetch(conn, server.root + nxt[1])
                 mine.append(time.perf_counter() - started)
-        except BaseException as exc:  # noqa: BLE001  (re-raised in the main thread)
+        except BaseException as exc:  # re-raised in the main thread
             errors.append(exc)
         finally:
             conn.close()
