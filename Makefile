@@ -24,6 +24,8 @@ OSMAND_PORT ?= 5055
 STAMP := $(VENV)/.installed
 OGC_VENV := .venv-ogc
 OGC_STAMP := $(OGC_VENV)/.installed
+PYGEOAPI_VENV := .venv-bench-pygeoapi
+PYGEOAPI_STAMP := $(PYGEOAPI_VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help bootstrap system-packages venv test lint demo demo-stop translations bench clean distclean
@@ -59,6 +61,13 @@ $(STAMP): setup.cfg pyproject.toml | $(PY)
 $(OGC_STAMP): setup.cfg
 	$(SYSTEM_PYTHON) -m venv $(OGC_VENV)
 	$(OGC_VENV)/bin/python -m pip install -q $$(sed -n 's/^ *\(ogctests==[0-9.]*\) *$$/\1/p' setup.cfg)
+	touch $@
+
+# pygeoapi, which benchmarks/bench_ogc.py measures CityPilot's OGC API against: a virtual environment of
+# its own, made by `make bench` only, with the versions pinned in setup.cfg (extra `bench-pygeoapi`).
+$(PYGEOAPI_STAMP): setup.cfg
+	$(SYSTEM_PYTHON) -m venv $(PYGEOAPI_VENV)
+	$(PYGEOAPI_VENV)/bin/python -m pip install -q $$(sed -n '/^bench-pygeoapi =/,/^[^ ]/s/^ \{4\}\([A-Za-z0-9_.-]*==[0-9.]*\) *$$/\1/p' setup.cfg)
 	touch $@
 
 lint: venv
@@ -107,7 +116,7 @@ translations: venv
 	$(VENV)/bin/pybabel update -i resources/translations/messages.pot -d resources/translations
 	$(VENV)/bin/pybabel compile -d resources/translations
 
-bench: bootstrap
+bench: bootstrap $(PYGEOAPI_STAMP)
 	$(CITYPILOT) services up
 	@for bench in benchmarks/bench_*.py; do \
 	  [ -e "$$bench" ] || continue; \
@@ -122,4 +131,4 @@ clean:
 # Also stops the private servers and deletes their data and the venv.
 distclean: clean demo-stop
 	if [ -x $(CITYPILOT) ]; then $(CITYPILOT) services down --purge; fi
-	rm -rf $(VENV) $(OGC_VENV) var
+	rm -rf $(VENV) $(OGC_VENV) $(PYGEOAPI_VENV) var
