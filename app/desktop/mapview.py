@@ -1,0 +1,197 @@
+"""The map: a QWebEngineView showing the server's vector tiles with Leaflet (the app's own vendored copy)
+and the control room's styles, talking to Qt through QWebChannel.
+
+Every resource comes through the ``citypilot:`` scheme: the page and its scripts from the app's files,
+``citypilot://app/server/<path>`` proxied to the server's tiles with the client's credentials (so the page
+never holds a secret and needs no CORS). Call :func:`register_scheme` before the QApplication exists.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from PyQt6 import sip
+from PyQt6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl, pyqtSignal, pyqtSlot
+from PyQt6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+from PyQt6.QtWebChannel import QWebChannel
+from PyQt6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+from PyQt6.QtWebEngineWidgets import QWebEngineView
+
+from app.desktop.api import ApiClient
+
+SCHEME = b"citypilot"
+PAGE_URL = "citypilot://app/map.html"
+SERVER_PREFIX = "/server/"
+PROXIED = ("/tiles/", "/api/v1/basemap/")  # what the page may ask the server for
+HERE = Path(__file__).parent / "resources"
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+FILES = {  # page path -> file (the control room's styles: the same map in both clients)
+    "/map.html": HERE / "map.html",
+    "/map.js": HERE / "map.js",
+    "/styles.js": STATIC / "control_room" / "styles.js",
+    "/leaflet.js": STATIC / "vendor" / "leaflet" / "leaflet.js",
+    "/leaflet.css": STATIC / "vendor" / "leaflet" / "leaflet.css",
+    "/vectorgrid.js": STATIC / "vendor" / "leaflet.vectorgrid" / "Leaflet.VectorGrid.bundled.min.js",
+}
+QWEBCHANNEL_JS = ":/qtwebchannel/qwebchannel.js"
+
+
+def register_scheme() -> None:
+    """Declare ``citypilot:`` to QtWebEngine (once, before the QApplication is made)."""
+    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == SCHEME:
+        return
+    scheme = QWebEngineUrlScheme(SCHEME)
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    flags = QWebEngineUrlScheme.Flag
+    scheme.setFlags(flags.SecureScheme | flags.LocalAccessAllowed | flags.CorsEnabled | flags.FetchApiAllowed
+                    | flags.ContentSecurityPolicyIgnored)
+    QWebEngineUrlScheme.registerScheme(scheme)
+
+
+def _reply(job: QWebEngineUrlRequestJob, content_type: bytes, data: bytes) -> None:
+    buffer = QBuffer(job)  # lives as long as the job
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    job.reply(content_type, buffer)
+
+
+class SchemeHandler(QWebEngineUrlSchemeHandler):
+    """Serves the page's files and proxies its tile requests to the server (asynchronously)."""
+
+    def __init__(self, client: ApiClient, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.network = QNetworkAccessManager(self)
+        self.tiles_served = 0
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob | None) -> None:
+        assert job is not None
+        path = job.requestUrl().path()
+        if path.startswith(SERVER_PREFIX):
+            self._proxy(job, "/" + path.removeprefix(SERVER_PREFIX) + _query(job.requestUrl()))
+        elif path == "/qwebchannel.js":
+            source = QFile(QWEBCHANNEL_JS)
+            source.open(QIODevice.OpenModeFlag.ReadOnly)
+            _reply(job, b"text/javascript", bytes(source.readAll()))
+        elif path in FILES:
+            file = FILES[path]
+            kind = "text/javascript" if file.suffix == ".js" else mimetypes.guess_type(file.name)[0] or "text/plain"
+            _reply(job, kind.encode(), file.read_bytes())
+        else:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+
+    def _proxy(self, job: QWebEngineUrlRequestJob, path: str) -> None:
+        if not path.startswith(PROXIED):
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        request = QNetworkRequest(QUrl(self.client.server + path))
+        for name, value in self.client.auth_headers().items():
+            request.setRawHeader(name.encode(), value.encode())
+        reply = self.network.get(request)
+        assert reply is not None
+        job.destroyed.connect(reply.abort)
+        reply.finished.connect(lambda: self._answer(job, reply))
+
+    def _answer(self, job: QWebEngineUrlRequestJob, reply: QNetworkReply) -> None:
+        reply.deleteLater()
+        if sip.isdeleted(job):
+            return
+        status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute) or 0
+        if status == 200:
+            self.tiles_served += 1
+            _reply(job, b"application/x-protobuf", bytes(reply.readAll()))
+        elif status == 204:
+            _reply(job, b"application/x-protobuf", b"")
+        else:
+            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+
+
+def _query(url: QUrl) -> str:
+    return "?" + url.query() if url.hasQuery() else ""
+
+
+class MapBridge(QObject):
+    """What the page calls (slots) and hears (signals) through QWebChannel."""
+
+    featureClicked = pyqtSignal(int)
+    extentChanged = pyqtSignal(float, float, float, float)
+    ready = pyqtSignal()
+
+    def __init__(self, setup: dict[str, Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._setup = json.dumps(setup)
+
+    @pyqtSlot(result=str)
+    def setup(self) -> str:
+        """The layers (tile URLs through the proxy) and the territory's bounds, as JSON."""
+        return self._setup
+
+    @pyqtSlot(int)
+    def clicked(self, asset_id: int) -> None:
+        self.featureClicked.emit(asset_id)
+
+    @pyqtSlot(float, float, float, float)
+    def moved(self, west: float, south: float, east: float, north: float) -> None:
+        self.extentChanged.emit(west, south, east, north)
+
+    @pyqtSlot()
+    def loaded(self) -> None:
+        self.ready.emit()
+
+
+class MapView(QWebEngineView):
+    """The map of the server's layers; ``bridge`` carries clicks and the extent to Python."""
+
+    def __init__(self, client: ApiClient, layers: dict[str, Any], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.profile = QWebEngineProfile(self)  # off the record: nothing of the city written to disk
+        self.handler = SchemeHandler(client, self)
+        self.profile.installUrlSchemeHandler(SCHEME, self.handler)
+        self.setPage(QWebEnginePage(self.profile, self))
+        self.bridge = MapBridge(page_setup(client, layers), self)
+        self.channel = QWebChannel(self)
+        self.channel.registerObject("citypilot", self.bridge)
+        page = self.page()
+        assert page is not None
+        page.setWebChannel(self.channel)
+        self.extent: tuple[float, float, float, float] | None = None
+        self.ready = False
+        self.bridge.extentChanged.connect(self._remember_extent)
+        self.bridge.ready.connect(self._on_ready)
+        self.load(QUrl(PAGE_URL))
+
+    def _remember_extent(self, west: float, south: float, east: float, north: float) -> None:
+        self.extent = (west, south, east, north)
+
+    def _on_ready(self) -> None:
+        self.ready = True
+
+    def run(self, script: str) -> None:
+        page = self.page()
+        if page is not None:
+            page.runJavaScript(script)
+
+    def set_layer_shown(self, layer: str, shown: bool) -> None:
+        self.run(f"window.cityMap && window.cityMap.setShown({json.dumps(layer)}, {json.dumps(shown)})")
+
+    def select(self, asset_id: int | None, geometry: dict[str, Any] | None = None) -> None:
+        """Highlight the asset (its GeoJSON geometry) and bring it into view."""
+        self.run(f"window.cityMap && window.cityMap.select({json.dumps(asset_id)}, {json.dumps(geometry)})")
+
+
+def page_setup(client: ApiClient, layers: dict[str, Any]) -> dict[str, Any]:
+    """What the page needs: its layers with tile URLs through the proxy, the bounds, the base map."""
+    proxy = "citypilot://app/server"
+    items = [{"id": spec["id"], "tiles": [url.replace(client.server, proxy) for url in spec.get("tiles", [])]}
+             for spec in layers.get("vector_layers", [])]
+    return {"layers": items, "bounds": layers.get("bounds") or [4.89, 47.21, 5.21, 47.4],
+            "basemap": proxy + "/api/v1/basemap/{z}/{x}/{y}.mvt"}
