@@ -41,7 +41,7 @@ def all_fields(kind: str) -> tuple[str, ...]:
     return tuple(k for k in model.__mapper__.column_attrs.keys() if k not in GEOMETRY_FIELDS)
 
 
-def column_type(kind: str, field: str) -> object:
+def _column_type(kind: str, field: str) -> object:
     """The SQLAlchemy type of ``field`` of ``kind``."""
     return model_for(kind).__mapper__.column_attrs[field].columns[0].type
 
@@ -59,7 +59,7 @@ def coerce(kind: str, field: str, raw: Any) -> Any:
         return None
     if field in spec_for(kind).commune_lists:
         return _commune_list(field, raw)
-    sql_type = column_type(kind, field)
+    sql_type = _column_type(kind, field)
     try:
         if isinstance(sql_type, Boolean):
             value: Any = _to_bool(raw)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, Integer, Numeric, SmallInteger
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, SmallInteger
 from sqlalchemy.dialects.postgresql import JSONB
 
 from assets.fields import editable_fields
 from assets.kinds import KindSpec, all_kinds, model_for, spec_for
 
 #: The attribute types a client meets.
-ATTRIBUTE_TYPES = ("text", "integer", "number", "boolean", "date", "json", "reference")
+ATTRIBUTE_TYPES = ("text", "integer", "number", "boolean", "date", "datetime", "json", "reference")
 
 #: Labels of the attributes every kind has (a spec's ``labels`` win).
 CORE_LABELS: dict[str, tuple[str, str]] = {
@@ -44,6 +44,8 @@ def attribute_type(kind: str, name: str) -> str:
         return "integer"
     if isinstance(sql_type, (Float, Numeric)):
         return "number"
+    if isinstance(sql_type, DateTime):
+        return "datetime"
     if isinstance(sql_type, Date):
         return "date"
     if isinstance(sql_type, JSONB):

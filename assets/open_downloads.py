@@ -21,8 +21,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from assets.errors import NotFoundError
-from assets.fields import column_type
 from assets.io.exporter import export
+from assets.kinds_catalogue import attribute_type
 from assets.opendata import Collection, collection, collections
 
 LICENCE_NAME = "Licence Ouverte 2.0 (Etalab)"
@@ -71,9 +71,9 @@ def datasets(engine: Engine, folder: Path, include_fibre: bool = False) -> list[
 
 def csvw_metadata(found: Collection, url: str) -> dict[str, Any]:
     """The W3C CSVW description of a collection's CSV, with its licence and attribution."""
-    kinds = {"Boolean": "boolean", "Integer": "integer", "SmallInteger": "integer", "Float": "number",
-             "Date": "date", "DateTime": "datetime"}
-    columns = [{"name": f, "titles": f, "datatype": kinds.get(type(column_type(found.id, f)).__name__, "string")}
+    datatypes = {"boolean": "boolean", "integer": "integer", "number": "number", "date": "date",
+                 "datetime": "datetime"}
+    columns = [{"name": f, "titles": f, "datatype": datatypes.get(attribute_type(found.id, f), "string")}
                for f in found.fields]
     columns += [{"name": "lon", "titles": "lon", "datatype": "number"},
                 {"name": "lat", "titles": "lat", "datatype": "number"},

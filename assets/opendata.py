@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, SmallInteger, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from assets.errors import FieldError, NotFoundError, ValidationError
-from assets.fields import coerce, column_type, editable_fields
+from assets.fields import coerce, editable_fields
 from assets.kinds import spec_for
+from assets.kinds_catalogue import attribute_type
 from assets.privacy import open_data_fields, open_data_kinds
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -171,17 +172,17 @@ def _typed(kind: str, name: str, raw: str) -> Any:
         if value is None:
             raise ValidationError(FieldError(name, "give a value to filter on"))
         return value
-    column = column_type(kind, name)
+    kind_type = attribute_type(kind, name)
     try:
-        if isinstance(column, (Integer, SmallInteger)):
+        if kind_type in ("integer", "reference"):
             return int(raw)
-        if isinstance(column, Float):
+        if kind_type == "number":
             return float(raw)
-        if isinstance(column, Boolean):
+        if kind_type == "boolean":
             return raw.strip().lower() in ("true", "1", "yes")
-        if isinstance(column, DateTime):
+        if kind_type == "datetime":
             return dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        if isinstance(column, Date):
+        if kind_type == "date":
             return dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise ValidationError(FieldError(name, f"cannot read {raw[:40]!r}: {exc}")) from None

@@ -41,17 +41,16 @@ from assets.io.codes import CodeTemplate, make_codes
 from assets.io.columns import Reference, references
 from assets.io.duplicates import Duplicate, find_duplicates
 from assets.io.mapping import ColumnPlan, MappingInput, fold, mapping_pairs, plan_columns, reader_columns
+from assets.io.rejects import remove_stale_rejects, write_rejects
 from assets.io.report import ImportReport, reason_key
 from assets.kinds import KindSpec, spec_for
 from assets.store import bulk_insert
 from assets.validation import Record, check_records
 from gis.crs import STORAGE_SRID, CrsError, parse_crs, srid_of
 from gis.formats import (
-    CsvWriter,
     FormatError,
     VectorData,
     describe_crs,
-    ewkt,
     looks_projected,
     read_vector,
     transformer_to,
@@ -229,7 +228,7 @@ class _Import:
         if self.rejected or self.duplicates:
             self._write_rejects(rejects)
         else:
-            _remove_stale_rejects(rejects)
+            remove_stale_rejects(rejects)
         if insert:
             self._insert(session, good)
         self.imported = len(good)
@@ -448,31 +447,10 @@ class _Import:
 
     def _write_rejects(self, path: Path) -> None:
         rows = [i for i in range(self.n) if i in self.duplicates or self.problems[i]]
-        data = self.data
-        columns = list(data.columns)
-        geometry_column = None
-        if data.format != "csv":
-            geometry_column = _free_name("wkt", columns)
-            columns.append(geometry_column)
-        header = [*columns, _free_name("source_row", columns), _free_name("reject_reason", columns)]
-        texts = ewkt(self.geoms[rows], STORAGE_SRID, 3) if geometry_column and rows else []
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writer = CsvWriter(path, header, delimiter=data.delimiter or ",")
+            write_rejects(path, self.data, self.geoms, rows, self._reason)
         except OSError as exc:
             raise ImportFileError(f"cannot write the rejects file {path}: {exc.strerror}; use --rejects") from None
-        try:
-            writer.write(
-                [
-                    *(data.values[c][i] for c in data.columns),
-                    *([texts[k]] if geometry_column else []),
-                    i + 1,
-                    self._reason(i),
-                ]
-                for k, i in enumerate(rows)
-            )
-        finally:
-            writer.close()
 
     def hints(self) -> list[str]:
         out = []
@@ -587,21 +565,3 @@ def _duplicate_reason(dup: Duplicate) -> str:
 
 def _duplicate_key(dup: Duplicate) -> str:
     return "duplicate: of an existing asset" if dup.of_asset else "duplicate: of an earlier row of the file"
-
-
-def _remove_stale_rejects(path: Path) -> None:
-    """A rejects file left by an earlier run of the same import would mislead: remove it (only if ours)."""
-    try:
-        with path.open(encoding="utf-8-sig") as f:
-            ours = f.readline().rstrip("\r\n").endswith("reject_reason")
-    except (OSError, UnicodeDecodeError):
-        return
-    if ours:
-        path.unlink(missing_ok=True)
-
-
-def _free_name(name: str, taken: Sequence[str]) -> str:
-    while name in taken:
-        name = "_" + name
-    return name
-

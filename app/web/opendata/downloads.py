@@ -5,6 +5,8 @@ Thin: the files and their metadata come from :mod:`assets.open_downloads`. Every
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
@@ -24,7 +26,7 @@ from assets.opendata import collection
 downloads_blueprint = Blueprint("opendata", __name__, url_prefix="/open-data", template_folder="templates")
 
 
-def _folder():
+def _folder() -> Path:
     return current_app.config["CITYPILOT_HOME"] / "opendata"
 
 
