@@ -1,4 +1,4 @@
-"""The connector contract: read a protocol, turn what it says into typed records, (next) send commands.
+"""The connector contract: read a protocol, turn what it says into typed records, send commands.
 
 A connector is a small class registered under a name (``@register_connector``), as pygeoapi providers
 and Home Assistant integrations are:
@@ -10,9 +10,13 @@ and Home Assistant integrations are:
   while the ingest is full: back-pressure); ``parse(delivery)`` turns it into records (or raises
   :class:`FormatError` with the reason); once the records are committed the ingest calls
   ``acknowledge(deliveries)``, in the order they were received.
-- ``send_command(device_id, action, params, command_id=None)`` sends a command to one device on the
-  connector's transport (the MQTT connector: CityPilot's ``cmd`` topic); the command worker
-  (``connectors.commands``) is what normally sends, follows and verifies commands.
+- **Sending**: ``carries`` names the routes (networks) whose devices the connector sends to
+  (``citypilot``, ``chirpstack``, ``tts``: the MQTT connector; ``modbus``: the Modbus connector). The
+  command worker (``connectors.commands.worker``) gives each command to the connector carrying its
+  device's :class:`Route` (the worker's ``senders``), asks it ``message_id(command)`` (stored before anything leaves),
+  then ``send(command)`` → a :class:`Sending` whose ``result(timeout)`` is a :class:`SendResult`
+  (``blocking`` senders, like Modbus writes read back at once, are called from a thread pool).
+  ``send_command(device_id, action, params, command_id=None)`` is the one-shot form.
 
 ``devices`` (an :class:`assets.live.devices.DeviceDirectory`) tells which asset a device id is.
 
@@ -22,18 +26,20 @@ The records (:class:`Reading`, :class:`Event`, :class:`Position`, :class:`DeadLe
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol
 
 from assets.errors import FieldError, ValidationError
 from assets.live.records import DeadLetter, Event, Position, Reading, Record, message_key
 
 __all__ = [
-    "ConfigError", "Connector", "DeadLetter", "Delivery", "Event", "FormatError", "Position", "Reading", "Record",
-    "Sink", "message_key",
+    "ConfigError", "Connector", "DeadLetter", "Delivery", "DeviceCommand", "Event", "FormatError", "Position",
+    "Reading", "Record", "Route", "SendResult", "Sending", "Sink", "message_key",
 ]
 
 
@@ -68,6 +74,57 @@ class Delivery:
     received_at: float = field(default_factory=time.time)
     token: Any = None
     done: Any = None
+    records: list[Record] | None = None  # already typed by the connector (a poller): parse returns them
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a device's commands go: ``network`` (citypilot / chirpstack / tts / modbus), the network
+    server's ``application`` (ChirpStack application id, TTS ``app@tenant``), the device id it uses."""
+
+    network: str
+    application: str | None
+    device_id: str
+
+
+@dataclass(frozen=True)
+class DeviceCommand:
+    """One command to one device, as the command worker hands it to the connector carrying its route."""
+
+    command_id: int | str
+    asset_id: int
+    route: Route
+    action: str
+    params: Mapping[str, Any]
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """How a send ended: ``error`` None when the transport took the command (``permanent``: trying
+    again will not help); ``readback``: what the device read back at once (a Modbus write), else None."""
+
+    error: str | None = None
+    permanent: bool = False
+    readback: Any = None
+    ts: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+class Sending(Protocol):
+    """A command on its way out."""
+
+    def result(self, timeout: float) -> SendResult:
+        """Wait (at most ``timeout`` s) for the transport's word on it."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A :class:`Sending` that is already over (blocking senders)."""
+
+    outcome: SendResult
+
+    def result(self, timeout: float) -> SendResult:
+        return self.outcome
 
 
 class Sink(Protocol):
@@ -82,6 +139,10 @@ class Connector(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    #: The routes (networks) whose devices this connector sends commands to.
+    carries: ClassVar[tuple[str, ...]] = ()
+    #: Whether :meth:`send` waits for the device itself (call it off the worker's thread).
+    blocking: ClassVar[bool] = False
 
     def __init__(self, config: Mapping[str, Any], *, label: str | None = None, devices: Any = None) -> None:
         self.config = dict(config)
@@ -108,7 +169,26 @@ class Connector(ABC):
     def acknowledge(self, deliveries: Sequence[Delivery]) -> None:  # noqa: B027 - optional hook
         """Tell the source that these deliveries are stored (in the order received). Default: nothing."""
 
-    def send_command(self, device_id: str, action: str, params: Mapping[str, Any] | None = None,
-                     command_id: str | None = None) -> str:
-        """Send a command to a device (``command_id``: the id to use, else a new one); returns the command id."""
+    def message_id(self, command: DeviceCommand) -> str:
+        """The id the acknowledgement of ``command`` will carry (default: a new UUID)."""
+        return str(uuid.uuid4())
+
+    def send(self, command: DeviceCommand) -> Sending:
+        """Put ``command`` on the wire (``command.message_id`` set); raises NotImplementedError when
+        the connector carries no commands."""
         raise NotImplementedError(f"the {self.name} connector cannot send commands")
+
+    def send_command(self, device_id: str, action: str, params: Mapping[str, Any] | None = None,
+                     command_id: str | None = None, timeout: float = 5.0) -> str:
+        """Send a command to a device on the first route this connector carries and wait for the
+        transport (``command_id``: the id to use, else a new one); returns the command id.
+        ConnectionError when the transport did not take it."""
+        if not self.carries:
+            raise NotImplementedError(f"the {self.name} connector cannot send commands")
+        command_id = command_id or str(uuid.uuid4())
+        command = DeviceCommand(command_id, 0, Route(self.carries[0], None, device_id), action, dict(params or {}))
+        command = replace(command, message_id=self.message_id(command))
+        outcome = self.send(command).result(timeout)
+        if outcome.error is not None:
+            raise ConnectionError(f"{self.name} {self.label}: {outcome.error}")
+        return command_id

@@ -1,5 +1,6 @@
-"""``citypilot command dim|switch|flash|normal|reboot|confirm|cancel|show|list`` (give and follow
-commands, through :mod:`assets.commands.service`) and ``citypilot commands run`` (the worker)."""
+"""``citypilot command <action>|confirm|cancel|show|list`` (give and follow commands, through
+:mod:`assets.commands.service`; one verb per action of :mod:`assets.commands.actions`, its options read
+from the action's spec) and ``citypilot commands run`` (the worker)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +17,14 @@ import click
 from app.cli.context import actor_id, engine, user_option
 from app.settings import Settings
 from assets.commands import service, views
-from assets.commands.actions import describe
+from assets.commands.actions import ACTIONS, KIND_ACTIONS, ActionSpec, ParamSpec, describe
 from assets.commands.progress import Policy
 from assets.commands.targets import ids_of_codes
 from assets.commands.watch import follow as follow_command
 from assets.db import unit_of_work
 from assets.errors import CityPilotError
-from connectors.commands.cabinets import ModbusCabinets
 from connectors.commands.worker import CommandWorker, WorkerOptions
+from connectors.modbus.cabinets import ModbusCabinets
 
 
 def register(cli: click.Group) -> None:
@@ -61,63 +63,54 @@ def _give(action: str, params: dict[str, Any] | None, kind: str, codes: tuple[st
         _follow(data["id"])
 
 
-@command_group.command("dim")
-@click.option("--asset", "assets", multiple=True, metavar="CODE", help="A luminaire (repeat for several).")
-@click.option("--circuit", metavar="CODE", help="Every luminaire of this circuit.")
-@click.option("--polygon", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="GEOJSON_FILE",
-              help="Every luminaire inside this polygon (GeoJSON, WGS84: a Polygon, a Feature or a collection of one).")
-@click.option("--level", type=click.IntRange(0, 100), required=True, help="Dim level in % (0: off).")
-@user_option
-@comment_option
-@follow_option
-def dim_cmd(assets: tuple[str, ...], circuit: str | None, polygon: Path | None, level: int, user: str | None,
-            comment: str | None, follow: bool) -> None:
-    """Dim luminaires: some by code, a circuit's, or those inside a polygon."""
-    if sum(bool(x) for x in (assets, circuit, polygon)) != 1:
-        raise click.UsageError("give one of --asset, --circuit, --polygon")
-    target = None
-    if circuit:
-        with unit_of_work(engine(), None) as session:
-            target = {"circuit_id": ids_of_codes(session, "circuit", [circuit])[0]}
-    elif polygon:
-        target = {"polygon": _read_polygon(polygon), "kind": "luminaire"}
-    _give("dim", {"level": level}, "luminaire", assets, user, comment, follow, target)
+def _target_options(spec: ActionSpec) -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    kinds = " or ".join(k.replace("_", " ") for k in spec.kinds)
+    options = [click.option("--asset", f"--{spec.kinds[0].replace('_', '-')}", "assets", multiple=True,
+                            metavar="CODE", help=f"A {kinds} by its code (repeat for several).")]
+    if spec.name in KIND_ACTIONS.get("circuit", ()):
+        options.append(click.option("--circuit", metavar="CODE", help=f"Every {kinds} of this circuit."))
+    options.append(click.option(
+        "--polygon", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="GEOJSON_FILE",
+        help=f"Every {kinds} inside this polygon (GeoJSON, WGS84: a Polygon, a Feature or a collection of one)."))
+    return options
 
 
-@command_group.command("switch")
-@click.option("--cabinet", "cabinets", multiple=True, required=True, metavar="CODE", help="A lighting cabinet.")
-@click.option("--on/--off", "on", required=True, help="Close or open its contactors.")
-@user_option
-@comment_option
-@follow_option
-def switch_cmd(cabinets: tuple[str, ...], on: bool, user: str | None, comment: str | None, follow: bool) -> None:
-    """Switch lighting cabinets on or off (Modbus)."""
-    _give("switch", {"on": on}, "cabinet", cabinets, user, comment, follow)
+def _param_option(param: ParamSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    if param.type == "bool":
+        on, off = param.words
+        return click.option(f"--{on}/--{off}", param.name, required=True, default=None,
+                            help=param.summary.capitalize() + ".")
+    return click.option(f"--{param.name}", param.name, type=click.IntRange(0, 100), required=True,
+                        help=param.summary.capitalize() + ".")
 
 
-def _signal_command(action: str, summary: str) -> None:
-    @command_group.command(action, help=summary)
-    @click.option("--controller", "controllers", multiple=True, required=True, metavar="CODE",
-                  help="A traffic-signal controller (repeat for several).")
-    @user_option
-    @comment_option
-    @follow_option
-    def cmd(controllers: tuple[str, ...], user: str | None, comment: str | None, follow: bool) -> None:
-        _give(action, None, "signal_controller", controllers, user, comment, follow)
+def _action_command(spec: ActionSpec) -> click.Command:
+    """``citypilot command <action>``, its options read from the action's spec."""
+
+    def give(assets: tuple[str, ...], polygon: Path | None, user: str | None, comment: str | None, follow: bool,
+             circuit: str | None = None, **params: Any) -> None:
+        if sum(bool(x) for x in (assets, circuit, polygon)) != 1:
+            ways = ["--asset", *(["--circuit"] if spec.name in KIND_ACTIONS.get("circuit", ()) else []), "--polygon"]
+            raise click.UsageError(f"give one of {', '.join(ways)}")
+        target = None
+        if circuit:
+            with unit_of_work(engine(), None) as session:
+                target = {"circuit_id": ids_of_codes(session, "circuit", [circuit])[0]}
+        elif polygon:
+            target = {"polygon": _read_polygon(polygon), "kind": spec.kinds[0]}
+        _give(spec.name, params or None, spec.kinds[0], assets, user, comment, follow, target)
+
+    summary = spec.summary[0].upper() + spec.summary[1:]
+    if spec.two_person:
+        summary += " (a second person must confirm)"
+    for option in reversed([*_target_options(spec), *(_param_option(p) for p in spec.params), user_option,
+                            comment_option, follow_option]):
+        give = option(give)
+    return click.command(spec.name, help=summary + ".")(give)
 
 
-_signal_command("flash", "Put traffic signals to flashing amber (a second person must confirm).")
-_signal_command("normal", "Put traffic signals back to normal operation (a second person must confirm).")
-
-
-@command_group.command("reboot")
-@click.option("--camera", "cameras", multiple=True, required=True, metavar="CODE", help="A CCTV camera.")
-@user_option
-@comment_option
-@follow_option
-def reboot_cmd(cameras: tuple[str, ...], user: str | None, comment: str | None, follow: bool) -> None:
-    """Restart CCTV cameras."""
-    _give("reboot", None, "camera", cameras, user, comment, follow)
+for _spec in ACTIONS.values():
+    command_group.add_command(_action_command(_spec))
 
 
 @command_group.command("confirm")

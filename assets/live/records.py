@@ -36,6 +36,9 @@ class Reading:
     state: str | None = None
     key: int | None = None
     source: str = ""
+    #: Whole seconds the device is expected to report in (polled devices: their poll interval), stored
+    #: as ``live_state.expected_interval_s`` for silence detection; None leaves it as is.
+    interval_s: int | None = None
 
 
 @dataclass(slots=True)
@@ -67,6 +70,20 @@ class Position:
 
 
 @dataclass(slots=True)
+class Unreachable:
+    """A polled device that stopped answering (not something it said: ``last_seen`` does not move):
+    its live state becomes ``unreachable`` and an ``unreachable`` event keeps ``reason``."""
+
+    asset_id: int
+    ts: dt.datetime
+    reason: str
+    failures: int = 0
+    interval_s: int | None = None
+    endpoint: str = ""
+    source: str = ""
+
+
+@dataclass(slots=True)
 class DeadLetter:
     """A message that could not be read, kept whole with the reason."""
 
@@ -78,4 +95,4 @@ class DeadLetter:
     received_at: dt.datetime | None = None
 
 
-Record = Reading | Event | Position | DeadLetter
+Record = Reading | Event | Position | Unreachable | DeadLetter

@@ -20,7 +20,8 @@ from typing import Any
 import psycopg
 
 from assets.live.channels import LIVE_CHANNEL
-from assets.live.records import DeadLetter, Event, Position, Reading, Record
+from assets.live.marks import write_intervals, write_unreachable
+from assets.live.records import DeadLetter, Event, Position, Reading, Record, Unreachable
 from gis.crs import WGS84_SRID, to_storage
 
 try:  # optional accelerator (same output as json.dumps for the values we store)
@@ -51,6 +52,7 @@ class WriteResult:
     events: int = 0
     live_rows: int = 0
     dead_letters: int = 0
+    unreachable: int = 0
 
     def add(self, other: WriteResult) -> None:
         for name in self.__dataclass_fields__:
@@ -259,6 +261,8 @@ class LiveWriter:
         """Store a batch in one transaction and commit; raises (and stores nothing) on any error."""
         result = WriteResult()
         dead: list[DeadLetter] = []
+        marks: list[Unreachable] = []
+        intervals: dict[int, int] = {}
         kept: list[Reading | Event | Position] = []
         seen: set[tuple] = set()
         keys: dict[tuple[int, dt.datetime], None] = {}
@@ -268,6 +272,9 @@ class LiveWriter:
             cls = type(r)
             if cls is DeadLetter:
                 dead.append(r)  # type: ignore[arg-type]
+                continue
+            if cls is Unreachable:
+                marks.append(r)  # type: ignore[arg-type]
                 continue
             key = r.key  # type: ignore[union-attr]
             if key is None:
@@ -281,6 +288,8 @@ class LiveWriter:
                 keys[(key, r.ts)] = None  # type: ignore[union-attr]
             if cls is Reading:
                 names.update(r.values)  # type: ignore[union-attr]
+                if r.interval_s is not None:  # type: ignore[union-attr]
+                    intervals[r.asset_id] = r.interval_s  # type: ignore[union-attr]
             kept.append(r)  # type: ignore[arg-type]
         metric_ids = self.metric_ids(names) if names else self._metrics
 
@@ -303,6 +312,9 @@ class LiveWriter:
                 result.stored = unkeyed
             if kept:
                 self._write_records(cur, kept, metric_ids, result)
+            write_intervals(cur, intervals)
+            write_unreachable(cur, marks)
+            result.unreachable = len(marks)
             if dead:
                 cur.execute(
                     _DEAD_SQL,

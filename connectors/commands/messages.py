@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import FormatError
+from connectors.base import FormatError, Route
 from connectors.lorawan.codecs import LAMP_COMMAND_PORT, LampCommand
 from connectors.mqtt.common import parse_time
 
@@ -29,16 +29,6 @@ CORRELATION_PREFIX = "citypilot:command:"
 #: uplinks (QoS 0: only to learn where each device's downlinks go).
 ACK_SUBSCRIPTIONS = ("application/+/device/+/event/ack", "v3/+/devices/+/down/+")
 UPLINK_SUBSCRIPTIONS = ("application/+/device/+/event/up", "v3/+/devices/+/up")
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where a device's commands go: ``network`` chirpstack / tts / citypilot, the network server's
-    ``application`` (ChirpStack application id, TTS ``app@tenant``), the device id it uses."""
-
-    network: str
-    application: str | None
-    device_id: str
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
 """The command worker (``citypilot commands run``): sends each queued target over its transport and
 follows it to the end — acknowledgement, verification by the device's own report, timeouts, retries.
 
-Transports, by target:
+Each target gets a :class:`~connectors.base.Route` (network, application, device id), chosen by its
+kind's ``transport`` (:class:`assets.kinds.KindSpec`), and goes out through the connector that
+``carries`` that network (``Connector.send``, :mod:`connectors.base`):
 
-- signal controllers, cameras and CityPilot-native devices: our MQTT ``cmd`` topic; the device's
-  ``ack`` comes back through the ingest (``command_ack`` device events, read from the database);
+- signal controllers, cameras and CityPilot-native devices: route ``citypilot``, our MQTT ``cmd``
+  topic (the MQTT connector); the device's ``ack`` comes back through the ingest (``command_ack``
+  device events, read from the database);
 - LoRaWAN lamp controllers: a confirmed downlink in the shape of the network server the device's last
-  uplink came through (ChirpStack v4 or The Things Stack v3, :mod:`.routes`); the network server's
-  ``ack`` event comes over MQTT on the worker's persistent session (kept by the broker while the
-  worker is away);
-- lighting cabinets: Modbus TCP writes, read back at once (:mod:`.cabinets`).
+  uplink came through (``chirpstack`` v4 or ``tts`` v3, :mod:`.routes`; the MQTT connector); the
+  network server's ``ack`` event comes over MQTT on the worker's persistent session (kept by the
+  broker while the worker is away);
+- lighting cabinets: route ``modbus``, Modbus TCP writes read back at once (the Modbus connector, a
+  ``blocking`` sender called from a thread pool; :mod:`connectors.modbus.cabinets`).
 
 Verification reads what the ingest stored: the first report of the action's value at or after the
 acknowledgement (:mod:`assets.commands.progress`). Restart-safe: everything is in the database (a
@@ -25,11 +29,10 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -39,21 +42,15 @@ from assets.commands import progress
 from assets.commands.progress import Due, Open, Policy
 from assets.commands.service import Move, expire_unconfirmed
 from assets.db import unit_of_work
+from assets.kinds import spec_for
 from assets.live.devices import DeviceDirectory
-from connectors.commands.cabinets import CabinetControl, CabinetError
-from connectors.commands.messages import (
-    ACK_SUBSCRIPTIONS,
-    UPLINK_SUBSCRIPTIONS,
-    NetworkAck,
-    Outgoing,
-    Route,
-    cmd_message,
-    downlink,
-    lamp_payload,
-    network_ack,
-)
+from connectors.base import Connector, DeviceCommand, Route, Sending, SendResult
+from connectors.commands.messages import ACK_SUBSCRIPTIONS, UPLINK_SUBSCRIPTIONS, NetworkAck, network_ack
 from connectors.commands.routes import RouteBook
+from connectors.modbus.cabinets import CabinetControl, ModbusCabinets
+from connectors.modbus.connector import ModbusConnector
 from connectors.mqtt.client import BrokerUrl, connect_properties, make_client
+from connectors.mqtt.connector import MqttConnector
 
 log = logging.getLogger(__name__)
 
@@ -70,40 +67,60 @@ class WorkerOptions:
     client_id: str = "citypilot-commands"
     session_expiry_s: int = 86_400
     publish_timeout_s: float = 5.0
-    modbus_workers: int = 4
+    modbus_workers: int = 4  # threads for blocking senders (Modbus writes)
+
+#: The progress transport of a route's network (acknowledgements on our contract are read as ``mqtt``).
+_TRANSPORTS = {"citypilot": "mqtt"}
 
 
 @dataclass(frozen=True)
 class _Result:
-    """What a Modbus job found: the contactor state read back, or the error."""
+    """How a blocking send ended (a Modbus write and what it read back)."""
 
     target: Open
-    value: Any
-    error: str | None
-    ts: dt.datetime
-    permanent: bool = False
+    outcome: SendResult
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A due target, the command for its route and the connector carrying it."""
+
+    target: Due
+    command: DeviceCommand
+    sender: Connector
+
+    @property
+    def transport(self) -> str:
+        network = self.command.route.network
+        return _TRANSPORTS.get(network, network)
 
 
 class CommandWorker:
     """Runs until :meth:`stop`; :meth:`step` is one pass (tests drive it directly)."""
 
     def __init__(self, engine: Engine, mqtt_url: str, *, devices: DeviceDirectory | None = None,
-                 cabinets: CabinetControl | None = None, options: WorkerOptions | None = None) -> None:
+                 cabinets: CabinetControl | None = None, senders: Sequence[Connector] | None = None,
+                 options: WorkerOptions | None = None) -> None:
+        """``senders``: the connectors commands go out through (default: MQTT on ``mqtt_url``, with the
+        worker's own session, and Modbus, switching cabinets with ``cabinets`` or at the inventory's address)."""
         self.engine = engine
         self.url = BrokerUrl.parse(mqtt_url)
         self.options = options or WorkerOptions()
         self.devices = devices or DeviceDirectory(engine)
         self.routes = RouteBook(self.devices)
-        self.cabinets = cabinets
+        self.senders = list(senders) if senders is not None else [
+            MqttConnector({"url": mqtt_url}, label="commands", devices=self.devices),
+            ModbusConnector({}, label="commands", devices=self.devices, cabinets=cabinets or ModbusCabinets(engine)),
+        ]
         self.totals: Counter[str] = Counter()
         self._acks: queue.Queue[NetworkAck] = queue.Queue()
-        self._modbus: queue.Queue[_Result] = queue.Queue()
+        self._blocking: queue.Queue[_Result] = queue.Queue()
         self._held: tuple[list[NetworkAck], list[_Result]] = ([], [])  # kept until a pass has committed them
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._connected = threading.Event()
         self._client: mqtt.Client | None = None
-        self._pool = ThreadPoolExecutor(self.options.modbus_workers, thread_name_prefix="command-modbus")
+        self._pool = ThreadPoolExecutor(self.options.modbus_workers, thread_name_prefix="command-send")
 
     # -- life cycle -------------------------------------------------------------------------------------
     def start(self, connect_timeout: float = 10.0) -> None:
@@ -117,6 +134,9 @@ class CommandWorker:
         client.reconnect_delay_set(0.2, 5)
         client.max_inflight_messages_set(1000)
         self._client = client
+        for sender in self.senders:
+            if isinstance(sender, MqttConnector):
+                sender.use_client(client, self._connected)
         client.connect_async(self.url.host, self.url.port, keepalive=30, clean_start=False,
                              properties=connect_properties(self.options.session_expiry_s))
         client.loop_start()
@@ -179,13 +199,13 @@ class CommandWorker:
         policy = self.options.policy
         acks, results = self._held
         acks += _drain(self._acks)
-        results += _drain(self._modbus)
+        results += _drain(self._blocking)
         with unit_of_work(self.engine, None) as session:
             self.routes.flush(session)
             at = progress.now(session)
             moves = progress.mqtt_acks(session, at, policy)
             moves += self._network_moves(session, at, acks)
-            moves += self._modbus_moves(at, results)
+            moves += self._blocking_moves(at, results)
             made.update(m.to_state for m in progress.apply(session, moves))
             made.update(m.to_state for m in progress.apply(session, progress.verifications(session)))
             made.update(m.to_state for m in progress.apply(session, progress.expired(session, at, policy)))
@@ -224,24 +244,23 @@ class CommandWorker:
                 moves += progress.failed_to_send(target, ack.reason, at, self.options.policy, target.attempts)
         return moves
 
-    def _modbus_moves(self, at: Any, results: list[_Result]) -> list[Move]:
+    def _blocking_moves(self, at: Any, results: list[_Result]) -> list[Move]:
         moves: list[Move] = []
         for result in results:
-            target = result.target
-            if result.error is not None:
-                moves += ([progress.refused(target, result.error)] if result.permanent else
-                          progress.failed_to_send(target, result.error, at, self.options.policy, target.attempts))
+            target, outcome = result.target, result.outcome
+            if outcome.error is not None:
+                moves += ([progress.refused(target, outcome.error)] if outcome.permanent else
+                          progress.failed_to_send(target, outcome.error, at, self.options.policy, target.attempts))
                 continue
-            moves.append(progress.acknowledged(target, result.ts, at, self.options.policy,
-                                               "written (the Modbus server answered)"))
-            moves.append(progress.readback(target, result.ts, result.value, result.ts))
+            moves.append(progress.acknowledged(target, outcome.ts, at, self.options.policy,
+                                               f"written (the {target.transport} device answered)"))
+            moves.append(progress.readback(target, outcome.ts, outcome.readback, outcome.ts))
         return moves
 
     # -- sending ----------------------------------------------------------------------------------------
     def _send_due(self) -> Counter[str]:
         policy = self.options.policy
-        outgoing: list[tuple[Due, Outgoing]] = []
-        cabinets: list[Due] = []
+        planned: list[_Planned] = []
         made: Counter[str] = Counter()
         with unit_of_work(self.engine, None) as session:
             due = progress.claim_due(session, self.options.batch)
@@ -258,20 +277,16 @@ class CommandWorker:
                     else:
                         progress.hold(session, target, plan, at + _seconds(self.options.hold_s))
                     continue
-                transport, message_id, message = plan
-                moves.append(progress.sent(target, transport, message_id, at, policy))
-                if message is None:
-                    cabinets.append(target)
-                else:
-                    outgoing.append((target, message))
+                moves.append(progress.sent(target, plan.transport, plan.command.message_id or "", at, policy))
+                planned.append(plan)
             done = progress.apply(session, moves)
             made.update(m.to_state for m in done)
             applied = {(m.command_id, m.asset_id) for m in done if m.to_state == "sent"}
-        outgoing = [(d, o) for d, o in outgoing if (d.command_id, d.asset_id) in applied]
-        failures = self._publish(outgoing)
-        for target in cabinets:
-            if (target.command_id, target.asset_id) in applied:
-                self._pool.submit(self._switch, _opened(target, "modbus"))
+        planned = [p for p in planned if (p.target.command_id, p.target.asset_id) in applied]
+        for plan in planned:
+            if plan.sender.blocking:
+                self._pool.submit(self._send_blocking, plan)
+        failures = self._send([p for p in planned if not p.sender.blocking])
         if failures:
             with unit_of_work(self.engine, None) as session:
                 at = progress.now(session)
@@ -280,62 +295,51 @@ class CommandWorker:
                 made.update(m.to_state for m in progress.apply(session, moves))
         return made
 
-    def _plan(self, target: Due) -> tuple[str, str | None, Outgoing | None] | str:
-        """(transport, message id, message — None for Modbus) for a due target, or why it cannot go now."""
-        at_ts = _utcnow()
-        if target.kind == "cabinet":
-            if self.cabinets is None:
-                return "no Modbus access configured for cabinets"
-            return "modbus", None, None
-        if target.kind == "luminaire":
+    def _route(self, target: Due) -> Route | str:
+        """Where a due target's command goes (by its kind's ``transport``), or why that is not known yet."""
+        transport = spec_for(target.kind).transport
+        if transport == "modbus":
+            return Route("modbus", None, target.code)
+        if transport == "lorawan":
             route = self.routes.get(target.asset_id)
             if route is None and target.live_source == "citypilot" and target.dev_eui:
                 route = Route("citypilot", None, target.dev_eui.upper())
-            if route is None:
-                return "waiting for an uplink from the lamp controller to learn its network server"
-            if route.network in ("chirpstack", "tts"):
-                message_id = str(uuid.uuid4())
-                return route.network, message_id, downlink(route, message_id, lamp_payload(target.action,
-                                                                                            target.params))
-            return "mqtt", str(target.command_id), cmd_message(route.device_id, target.command_id, target.action,
-                                                               target.params, at_ts)
-        return "mqtt", str(target.command_id), cmd_message(target.code, target.command_id, target.action,
-                                                           target.params, at_ts)
+            return route or "waiting for an uplink from the device to learn its network server"
+        if transport == "mqtt":
+            return Route("citypilot", None, target.code)
+        return f"a {target.kind.replace('_', ' ')} takes no command (its devices do not listen: {transport})"
 
-    def _publish(self, outgoing: Sequence[tuple[Due, Outgoing]]) -> list[tuple[Due, str]]:
-        """Publish at QoS 1 and wait for the broker; the targets whose message did not get through."""
-        client = self._client
-        if not outgoing:
-            return []
-        if client is None or not self._connected.is_set():
-            return [(d, f"the MQTT broker {self.url.host}:{self.url.port} is not reachable") for d, _ in outgoing]
-        infos = [(d, client.publish(o.topic, o.payload, qos=1)) for d, o in outgoing]
+    def _plan(self, target: Due) -> _Planned | str:
+        """The command of a due target and the connector to send it with, or why it cannot go now."""
+        route = self._route(target)
+        if isinstance(route, str):
+            return route
+        sender = next((s for s in self.senders if route.network in s.carries), None)
+        if sender is None:
+            return f"no connector configured to send commands to {route.network} devices"
+        command = DeviceCommand(target.command_id, target.asset_id, route, target.action, target.params)
+        return _Planned(target, replace(command, message_id=sender.message_id(command)), sender)
+
+    def _send(self, planned: Sequence[_Planned]) -> list[tuple[Due, str]]:
+        """Hand each command to its (non-blocking) connector and wait for the transports' word; the
+        targets whose message did not get through."""
+        sendings: list[tuple[Due, Sending]] = [(p.target, p.sender.send(p.command)) for p in planned]
         deadline = time.monotonic() + self.options.publish_timeout_s
         failures = []
-        for target, info in infos:
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                failures.append((target, f"the MQTT broker refused the message ({mqtt.error_string(info.rc)})"))
-                continue
-            try:
-                info.wait_for_publish(max(deadline - time.monotonic(), 0.01))
-            except (RuntimeError, ValueError) as exc:
-                failures.append((target, f"the MQTT broker did not take the message ({exc})"))
-                continue
-            if not info.is_published():
-                failures.append((target, "the MQTT broker did not acknowledge the message in time"))
+        for target, sending in sendings:
+            outcome = sending.result(max(deadline - time.monotonic(), 0.01))
+            if outcome.error is not None:
+                failures.append((target, outcome.error))
         return failures
 
-    def _switch(self, target: Open) -> None:
-        on = bool(target.params.get("on"))
+    def _send_blocking(self, plan: _Planned) -> None:
+        target = _opened(plan.target, plan.transport)
         try:
-            value = self.cabinets.switch(target.asset_id, on)  # type: ignore[union-attr]
-            result = _Result(target, value, None, _utcnow())
-        except CabinetError as exc:
-            result = _Result(target, None, str(exc), _utcnow(), exc.permanent)
+            outcome = plan.sender.send(plan.command).result(self.options.publish_timeout_s)
         except Exception as exc:  # a driver error must not lose the target: it times out and is retried
-            log.exception("switching cabinet %s failed", target.asset_id)
-            result = _Result(target, None, f"{type(exc).__name__}: {exc}", _utcnow())
-        self._modbus.put(result)
+            log.exception("sending %s to %s failed", plan.command.action, plan.command.route.device_id)
+            outcome = SendResult(f"{type(exc).__name__}: {exc}")
+        self._blocking.put(_Result(target, outcome))
         self._wake.set()
 
 
@@ -356,6 +360,3 @@ def _opened(due: Due, transport: str) -> Open:
 def _seconds(s: float) -> dt.timedelta:
     return dt.timedelta(seconds=s)
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

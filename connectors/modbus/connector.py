@@ -8,26 +8,30 @@ the device raises :class:`ConfigError` naming the field.
 
 Saved and run by ``citypilot ingest`` (``citypilot connectors add modbus ...``), it polls every meter
 and cabinet of the inventory behind that gateway and hands each reading to the ingest as a delivery
-(same batching, same LiveWriter as MQTT). In that path a device that stops answering becomes
-``unreachable`` through a reading with no values (so its ``last_seen`` moves: ``citypilot modbus poll``
-writes through :class:`~connectors.modbus.livesink.WriterSink`, which keeps it). The whole city is
-better polled by ``citypilot modbus poll``.
+(same batching, same LiveWriter as MQTT) already typed — readings with their poll interval,
+events, :class:`~assets.live.records.Unreachable` marks (``last_seen`` does not move) — exactly the
+records ``citypilot modbus poll`` writes through :class:`~connectors.modbus.livesink.WriterSink`.
+The whole city is better polled by ``citypilot modbus poll``.
+
+It carries the ``modbus`` route of the command worker: :meth:`ModbusConnector.send` switches a lighting
+cabinet (action ``switch``, ``{"on": bool}``) at the address the inventory gives and returns what its
+contactors read back (:mod:`connectors.modbus.cabinets`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from assets.live.records import Event, Reading, Record
-from connectors.base import ConfigError, Connector, Delivery, FormatError, Sink
+from connectors.base import ConfigError, Connector, Delivery, DeviceCommand, FormatError, SendResult, Sent, Sink
+from connectors.modbus.cabinets import CabinetControl, CabinetError, ModbusCabinets
 from connectors.modbus.client import ModbusFailure, read_unit
 from connectors.modbus.inventory import modbus_devices
+from connectors.modbus.livesink import IntervalMemo, mark_record
 from connectors.modbus.poller import SOURCE, Poller, PollOptions, StateMark, build_devices
 from connectors.modbus.registers import RegisterMapError, load_map
 from connectors.registry import register_connector
@@ -42,9 +46,13 @@ class ModbusConnector(Connector):
 
     name = "modbus"
     description = "a Modbus TCP gateway: energy meters and lighting cabinets of the inventory, polled"
+    carries = ("modbus",)
+    blocking = True
 
-    def __init__(self, config: Mapping[str, Any], *, label: str | None = None, devices: Any = None) -> None:
+    def __init__(self, config: Mapping[str, Any], *, label: str | None = None, devices: Any = None,
+                 cabinets: CabinetControl | None = None) -> None:
         super().__init__({**DEFAULTS, **config}, label=label, devices=devices)
+        self.cabinets = cabinets  # how cabinets are switched (default: at the inventory's Modbus address)
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = threading.Event()
@@ -112,44 +120,51 @@ class ModbusConnector(Connector):
             self._loop.call_soon_threadsafe(self._stop.set)
 
     def parse(self, delivery: Delivery) -> list[Record]:
-        """A delivery carries one reading (``{"asset_id", "ts", "values", "state"}``) or one unreachable
-        mark (``{"asset_id", "ts", "unreachable": reason, "failures"}``) or one event."""
+        """The poller's records, typed already (:class:`_DeliverySink`)."""
+        if delivery.records is None:
+            raise FormatError("not a Modbus poller delivery: it carries no records", SOURCE)
+        return delivery.records
+
+    # -- sending ------------------------------------------------------------------------------------
+    def send(self, command: DeviceCommand) -> Sent:
+        """Switch a cabinet's contactors and read them back (blocking): ``readback`` is True (all
+        closed), False (all open), ``"mixed"`` or ``"tripped"``."""
+        on = command.params.get("on")
+        if command.action != "switch" or not isinstance(on, bool):
+            return Sent(SendResult(f"a cabinet takes the action 'switch' with on=true|false, not {command.action} "
+                                   f"{dict(command.params)}", permanent=True))
+        cabinets = self.cabinets
+        if cabinets is None:
+            engine = getattr(self.devices, "engine", None)
+            if engine is None:
+                return Sent(SendResult("no inventory to find the cabinet's Modbus address in", permanent=True))
+            cabinets = self.cabinets = ModbusCabinets(engine, timeout_s=float(self.config["timeout_s"]))
         try:
-            body = json.loads(delivery.payload)
-            asset_id, ts = int(body["asset_id"]), dt.datetime.fromisoformat(body["ts"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FormatError(f"not a Modbus poller record: {exc}", SOURCE) from None
-        if "unreachable" in body:
-            detail = {"reason": body["unreachable"], "failures": body.get("failures"), "source": SOURCE}
-            return [Reading(asset_id, ts, {}, state="unreachable", source=SOURCE),
-                    Event(asset_id, ts, "unreachable", detail, source=SOURCE)]
-        if "event" in body:
-            return [Event(asset_id, ts, str(body["event"]), dict(body.get("detail") or {}), source=SOURCE)]
-        return [Reading(asset_id, ts, dict(body.get("values") or {}), state=body.get("state"), source=SOURCE)]
+            return Sent(SendResult(readback=cabinets.switch(command.asset_id, on)))
+        except CabinetError as exc:
+            return Sent(SendResult(str(exc), permanent=exc.permanent))
 
 
 class _DeliverySink:
-    """The poller's output as ingest deliveries (parsed back by :meth:`ModbusConnector.parse`)."""
+    """The poller's output as ingest deliveries, one per device and pass, carrying typed records."""
 
     def __init__(self, connector: ModbusConnector, sink: Sink) -> None:
         self.connector = connector
         self.sink = sink
+        self._intervals = IntervalMemo()
 
-    def _put(self, endpoint: str, body: dict[str, Any]) -> None:
-        payload = json.dumps(body, default=str).encode()
-        self.sink.put(Delivery(self.connector, f"modbus/{endpoint}", payload))
+    def _put(self, endpoint: str, record: Record) -> None:
+        payload = repr(record).encode()  # what a dead letter would keep
+        self.sink.put(Delivery(self.connector, f"modbus/{endpoint}", payload, records=[record]))
 
     def reading(self, reading: Reading, interval_s: float) -> None:
-        self._put(str(reading.asset_id), {"asset_id": reading.asset_id, "ts": reading.ts.isoformat(),
-                                          "values": reading.values, "state": reading.state})
+        self._put(str(reading.asset_id), self._intervals.stamp(reading, interval_s))
 
     def event(self, event: Event) -> None:
-        self._put(str(event.asset_id), {"asset_id": event.asset_id, "ts": event.ts.isoformat(), "event": event.name,
-                                        "detail": event.detail})
+        self._put(str(event.asset_id), event)
 
     def mark(self, mark: StateMark) -> None:
-        self._put(mark.endpoint, {"asset_id": mark.asset_id, "ts": mark.ts.isoformat(), "unreachable": mark.reason,
-                                  "failures": mark.failures})
+        self._put(mark.endpoint, mark_record(mark))
 
     def flush(self) -> None:
         pass

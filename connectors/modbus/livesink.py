@@ -1,66 +1,48 @@
 """Where the poller's readings go: :class:`assets.live.writer.LiveWriter`, like every MQTT message.
 
-:class:`WriterSink` batches readings and events and writes them with the LiveWriter (telemetry history,
-live state, ``last_seen``), then records each device's ``expected_interval_s`` in ``live_state`` (for
-silence detection). A :class:`~connectors.modbus.poller.StateMark` is not something the device said,
-so it does not go through the writer (which would move ``last_seen``, "when CityPilot last heard from
-the device"): one statement sets the state ``unreachable`` (``state_since`` = the mark's time, unless the
-device told a newer state meanwhile), stores an ``unreachable`` device event with the reason, and
-announces the change on ``citypilot_live`` like the writer does (``{"type": "state", ..., "reason"}``).
+:class:`WriterSink` batches the poller's output as typed records (:func:`as_records`: readings with
+their poll interval when it changed, events, :class:`~assets.live.records.Unreachable` marks) and
+writes them with the LiveWriter, the one writer path (telemetry history, live state, ``last_seen``,
+expected intervals, unreachable marks: ``assets.live.marks``). The ``modbus`` connector hands the same
+records to the ingest.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import threading
 
-from assets.live.channels import LIVE_CHANNEL
-from assets.live.records import Event, Reading
+from assets.live.marks import interval_column
+from assets.live.records import Event, Reading, Record, Unreachable
 from assets.live.writer import LiveWriter, WriteResult
 from connectors.modbus.poller import SOURCE, StateMark
 
 log = logging.getLogger(__name__)
 
-_INTERVALS_SQL = """
-UPDATE live_state l SET expected_interval_s = u.s
-FROM unnest(%s::int8[], %s::int4[]) AS u(id, s)
-WHERE l.asset_id = u.id AND l.expected_interval_s IS DISTINCT FROM u.s
-"""
 
-_MARK_SQL = """
-WITH m AS (
-    SELECT * FROM unnest(%(ids)s::int8[], %(ts)s::timestamptz[], %(reasons)s::text[], %(intervals)s::int4[],
-                         %(details)s::jsonb[]) AS m(asset_id, ts, reason, interval_s, detail)
-), prev AS (
-    SELECT l.asset_id, l.state FROM live_state l JOIN m USING (asset_id)
-), up AS (
-    INSERT INTO live_state AS l (asset_id, state, state_ts, state_since, ts, last_seen, expected_interval_s, source)
-    SELECT asset_id, 'unreachable', ts, ts, ts, ts, interval_s, %(source)s FROM m ORDER BY asset_id
-    ON CONFLICT (asset_id) DO UPDATE SET
-        state = 'unreachable',
-        state_since = CASE WHEN l.state <> 'unreachable' THEN excluded.state_ts ELSE l.state_since END,
-        state_ts = excluded.state_ts,
-        expected_interval_s = excluded.expected_interval_s
-    WHERE l.state_ts IS NULL OR l.state_ts <= excluded.state_ts
-    RETURNING l.asset_id, l.state, l.state_since, l.ts
-), ev AS (
-    INSERT INTO device_events (asset_id, ts, name, detail, source)
-    SELECT asset_id, ts, 'unreachable', detail, %(source)s FROM m
-)
-SELECT count(pg_notify(%(channel)s, json_build_object(
-           'type', 'state', 'asset_id', up.asset_id, 'kind', a.kind, 'state', up.state, 'previous', prev.state,
-           'since', up.state_since, 'ts', up.ts, 'reason', m.reason)::text))
-  FROM up JOIN assets a ON a.id = up.asset_id JOIN m ON m.asset_id = up.asset_id
-  LEFT JOIN prev ON prev.asset_id = up.asset_id
- WHERE prev.state IS DISTINCT FROM up.state
-"""
+class IntervalMemo:
+    """Sets a reading's ``interval_s`` only when it differs from the last one given for its device."""
+
+    def __init__(self) -> None:
+        self._given: dict[int, int] = {}
+
+    def stamp(self, reading: Reading, interval_s: float) -> Reading:
+        seconds = interval_column(interval_s)
+        if self._given.get(reading.asset_id) != seconds:
+            self._given[reading.asset_id] = seconds
+            reading.interval_s = seconds
+        return reading
+
+    def forget(self, asset_ids: list[int]) -> None:
+        """Give these again next time (their write failed)."""
+        for asset_id in asset_ids:
+            self._given.pop(asset_id, None)
 
 
-def interval_column(interval_s: float) -> int:
-    """``expected_interval_s`` is whole seconds: rounded up, at least 1."""
-    return max(1, math.ceil(interval_s))
+def mark_record(mark: StateMark) -> Unreachable:
+    """The poller's state mark as the record the writer stores."""
+    return Unreachable(mark.asset_id, mark.ts, mark.reason, mark.failures, interval_column(mark.interval_s),
+                       mark.endpoint, SOURCE)
 
 
 class WriterSink:
@@ -70,19 +52,17 @@ class WriterSink:
         self.writer = writer
         self.max_pending = max_pending
         self.written = WriteResult()
-        self.marks_written = 0
         self._lock = threading.Lock()
-        self._records: list[Reading | Event] = []
-        self._marks: list[StateMark] = []
-        self._intervals: dict[int, int] = {}
-        self._recorded: dict[int, int] = {}
+        self._records: list[Record] = []
+        self._intervals = IntervalMemo()
+
+    @property
+    def marks_written(self) -> int:
+        return self.written.unreachable
 
     def reading(self, reading: Reading, interval_s: float) -> None:
         with self._lock:
-            self._records.append(reading)
-            seconds = interval_column(interval_s)
-            if self._recorded.get(reading.asset_id) != seconds:
-                self._intervals[reading.asset_id] = seconds
+            self._records.append(self._intervals.stamp(reading, interval_s))
 
     def event(self, event: Event) -> None:
         with self._lock:
@@ -90,45 +70,24 @@ class WriterSink:
 
     def mark(self, mark: StateMark) -> None:
         with self._lock:
-            self._marks.append(mark)
+            self._records.append(mark_record(mark))
 
     def pending(self) -> int:
         with self._lock:
-            return len(self._records) + len(self._marks)
+            return len(self._records)
 
     def flush(self) -> None:
         """Store what is pending; on a database error keep it for the next flush (up to ``max_pending``)
         and raise."""
         with self._lock:
-            records, marks, intervals = self._records, self._marks, self._intervals
-            self._records, self._marks, self._intervals = [], [], {}
-        if not (records or marks or intervals):
+            records, self._records = self._records, []
+        if not records:
             return
         try:
-            if records:
-                self.written.add(self.writer.write(records))
-                records = []
-            conn = self.writer.connection()
-            if intervals:
-                conn.execute(_INTERVALS_SQL, (list(intervals), list(intervals.values())))
-                self._recorded.update(intervals)
-                intervals = {}
-            if marks:
-                conn.execute(_MARK_SQL, {
-                    "ids": [m.asset_id for m in marks], "ts": [m.ts for m in marks],
-                    "reasons": [m.reason for m in marks], "intervals": [interval_column(m.interval_s) for m in marks],
-                    "details": [json.dumps({"reason": m.reason, "failures": m.failures, "endpoint": m.endpoint,
-                                            "source": SOURCE}) for m in marks],
-                    "source": SOURCE, "channel": LIVE_CHANNEL,
-                })
-                self.marks_written += len(marks)
-                marks = []
+            self.written.add(self.writer.write(records))
         except Exception:
             with self._lock:
                 self._records[:0] = records
-                self._marks[:0] = marks
-                for asset_id, seconds in intervals.items():
-                    self._intervals.setdefault(asset_id, seconds)
                 dropped = len(self._records) - self.max_pending
                 if dropped > 0:
                     del self._records[:dropped]

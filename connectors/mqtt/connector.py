@@ -30,8 +30,8 @@ import paho.mqtt.client as mqtt
 from assets.errors import ValidationError
 from assets.live.devices import Device
 from assets.live.records import Record
-from connectors.base import ConfigError, Connector, Delivery, Sink
-from connectors.commands.messages import cmd_message
+from connectors.base import ConfigError, Connector, Delivery, DeviceCommand, SendResult, Sink
+from connectors.commands.messages import cmd_message, downlink, lamp_payload
 from connectors.mqtt import formats
 from connectors.mqtt.client import BrokerUrl, connect_and_wait, connect_properties, disconnect_properties, make_client
 from connectors.registry import register_connector
@@ -55,6 +55,7 @@ class MqttConnector(Connector):
 
     name = "mqtt"
     description = "an MQTT broker: CityPilot devices, ChirpStack v4 and The Things Stack v3 uplinks"
+    carries = ("citypilot", "chirpstack", "tts")
 
     def __init__(self, config: Mapping[str, Any], *, label: str | None = None, devices: Any = None) -> None:
         super().__init__({**DEFAULTS, **config}, label=label, devices=devices)
@@ -199,21 +200,29 @@ class MqttConnector(Connector):
                     client.ack(mid, qos)
 
     # -- commands -----------------------------------------------------------------------------------
-    def send_command(self, device_id: str, action: str, params: Mapping[str, Any] | None = None,
-                     command_id: str | None = None, timeout: float = 5.0) -> str:
-        """Publish a command on CityPilot's contract (``citypilot/v1/devices/{device_id}/cmd``, QoS 1) with
-        this connector's running client and wait for the broker; the command id. The device's ``ack`` comes
-        back through the ingest as a ``command_ack`` event."""
+    def use_client(self, client: mqtt.Client, connected: threading.Event) -> None:
+        """Send through a client someone else runs (the command worker's persistent session)."""
+        self._client = client
+        self.connected = connected
+
+    def message_id(self, command: DeviceCommand) -> str:
+        """CityPilot devices acknowledge the command id; the network servers our own downlink id."""
+        return str(command.command_id) if command.route.network == "citypilot" else str(uuid.uuid4())
+
+    def send(self, command: DeviceCommand) -> _Publishing:
+        """Publish at QoS 1: on CityPilot's contract (``citypilot/v1/devices/{device_id}/cmd``; the
+        device's ``ack`` comes back through the ingest as a ``command_ack`` event), or as a confirmed
+        LoRaWAN downlink shaped for the route's network server (ChirpStack v4, The Things Stack v3)."""
+        route, message_id = command.route, command.message_id or self.message_id(command)
+        if route.network == "citypilot":
+            message = cmd_message(route.device_id, message_id, command.action, dict(command.params),
+                                  dt.datetime.now(dt.UTC))
+        else:
+            message = downlink(route, message_id, lamp_payload(command.action, dict(command.params)))
         client = self._client
         if client is None or not self.connected.is_set():
-            raise ConnectionError(f"mqtt {self.label}: not connected to {self.url.redacted()}")
-        command_id = command_id or str(uuid.uuid4())
-        message = cmd_message(device_id, command_id, action, dict(params or {}), dt.datetime.now(dt.UTC))
-        info = client.publish(message.topic, message.payload, qos=1)
-        info.wait_for_publish(timeout)
-        if not info.is_published():
-            raise ConnectionError(f"mqtt {self.label}: the broker did not take the command within {timeout:g} s")
-        return command_id
+            return _Publishing(self, None)
+        return _Publishing(self, client.publish(message.topic, message.payload, qos=1))
 
     # -- reading ------------------------------------------------------------------------------------
     def lookup(self, device_id: str) -> Device | None:
@@ -222,6 +231,28 @@ class MqttConnector(Connector):
     def parse(self, delivery: Delivery) -> list[Record]:
         _fmt, records = formats.parse_message(delivery.topic, delivery.payload, self.lookup)
         return records
+
+
+class _Publishing:
+    """A QoS 1 publish on its way to the broker."""
+
+    def __init__(self, connector: MqttConnector, info: mqtt.MQTTMessageInfo | None) -> None:
+        self.connector = connector
+        self.info = info
+
+    def result(self, timeout: float) -> SendResult:
+        url, info = self.connector.url, self.info
+        if info is None:
+            return SendResult(f"the MQTT broker {url.host}:{url.port} is not reachable")
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            return SendResult(f"the MQTT broker refused the message ({mqtt.error_string(info.rc)})")
+        try:
+            info.wait_for_publish(max(timeout, 0.01))
+        except (RuntimeError, ValueError) as exc:
+            return SendResult(f"the MQTT broker did not take the message ({exc})")
+        if not info.is_published():
+            return SendResult("the MQTT broker did not acknowledge the message in time")
+        return SendResult()
 
 
 def _check_subscriptions(client: mqtt.Client, topics: list[str], timeout: float = 10.0) -> None:

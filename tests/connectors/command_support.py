@@ -24,8 +24,8 @@ from assets.db import unit_of_work
 from assets.live.devices import DeviceDirectory
 from assets.store import create_asset
 from assets.users import create_user
-from connectors.commands.cabinets import ModbusCabinets
 from connectors.commands.worker import CommandWorker, WorkerOptions
+from connectors.modbus.cabinets import ModbusCabinets
 from connectors.simulators import SimOptions, Simulator, device_usernames, load_accounts, load_fleet, provision
 from connectors.simulators import control as sim_control
 from connectors.simulators.modbus_servers import ModbusCity

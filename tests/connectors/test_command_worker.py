@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from app.cli import build_cli, commands_cmd, context
 from app.servers.broker import PrivateBroker
+from assets.commands.actions import ACTIONS
 from assets.commands.service import cancel_command, confirm_command, create_command
 from assets.db import make_engine, unit_of_work
 from assets.errors import PermissionDenied
@@ -201,6 +202,22 @@ def test_a_restarted_worker_picks_up_queued_and_sent_targets(stack: Stack) -> No
     assert data["state"] == "done" and data["targets"][0]["attempts"] == 1, data
 
 
+def test_the_cli_has_a_verb_per_action_of_the_catalogue() -> None:
+    cli, runner = build_cli(commands_cmd), CliRunner()
+    for spec in ACTIONS.values():
+        shown = runner.invoke(cli, ["command", spec.name, "--help"])
+        assert shown.exit_code == 0, shown.output
+        assert f"--{spec.kinds[0].replace('_', '-')} CODE" in shown.output
+        for param in spec.params:
+            assert (f"--{param.words[0]} / --{param.words[1]}" if param.type == "bool" else f"--{param.name}") \
+                in shown.output, (spec.name, param.name)
+        assert ("second person" in shown.output) == spec.two_person
+    both = runner.invoke(cli, ["command", "dim", "--asset", "LUM-1", "--circuit", "ARM-1", "--level", "5"])
+    assert both.exit_code == 2 and "give one of --asset, --circuit, --polygon" in both.output
+    no_level = runner.invoke(cli, ["command", "dim", "--asset", "LUM-1"])
+    assert no_level.exit_code == 2 and "--level" in no_level.output
+
+
 def test_the_cli_gives_follows_confirms_and_shows_commands(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", stack.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("MQTT_URL", stack.mqtt_url)
@@ -216,14 +233,14 @@ def test_the_cli_gives_follows_confirms_and_shows_commands(stack: Stack, monkeyp
         assert re.search(r"LUM-C01\s+verified\s+reported dim 55", dim.output)
         assert dim.output.rstrip().endswith(f"command {command_id} done: {LAMPS} verified")
 
-        flash = runner.invoke(cli, ["command", "flash", "--controller", "CRF-C1", "--user", "olga"])
+        flash = runner.invoke(cli, ["command", "flash", "--signal-controller", "CRF-C1", "--user", "olga"])
         assert "awaiting confirmation" in flash.output and "citypilot command confirm" in flash.output
         flash_id = re.match(r"command (\d+): ", flash.output)[1]
         same = runner.invoke(cli, ["command", "confirm", flash_id, "--user", "olga"])
         assert same.exit_code == 1 and "cannot confirm it" in same.output
         other = runner.invoke(cli, ["command", "confirm", flash_id, "--user", "otto", "--follow"])
         assert other.exit_code == 0 and re.search(r"CRF-C1\s+verified\s+reported mode flashing", other.output)
-        back = runner.invoke(cli, ["command", "normal", "--controller", "CRF-C1", "--user", "sam"])
+        back = runner.invoke(cli, ["command", "normal", "--signal-controller", "CRF-C1", "--user", "sam"])
         runner.invoke(cli, ["command", "confirm", re.match(r"command (\d+): ", back.output)[1], "--user", "olga"])
 
         shown = runner.invoke(cli, ["command", "show", flash_id, "--log"])

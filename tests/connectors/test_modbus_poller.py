@@ -28,7 +28,7 @@ from assets.live.devices import DeviceDirectory
 from assets.live.writer import LiveWriter
 from assets.stats import inventory_stats
 from assets.store import create_asset
-from connectors.base import ConfigError, Delivery
+from connectors.base import ConfigError, Delivery, DeviceCommand, Route
 from connectors.modbus.client import (
     Endpoint,
     ModbusFailure,
@@ -485,6 +485,17 @@ def test_the_connector_polls_its_gateway_into_the_ingest(engine: Engine, planner
     (reading,) = connector.parse(first)
     assert reading.asset_id in (site.iem, site.sdm630, site.sdm120, site.cabinet) and reading.state in ("ok", "fault")
     assert reading.values and reading.source == "modbus"
+    assert reading.interval_s is not None and reading.interval_s >= 1  # silence detection learns the poll period
+
+
+def test_the_connector_refuses_what_a_cabinet_cannot_do() -> None:
+    connector = build("modbus", {}, devices=None)
+    route = Route("modbus", None, "ARM-1")
+    for action, params in (("dim", {"level": 50}), ("switch", {"on": "yes"}), ("switch", {})):
+        outcome = connector.send(DeviceCommand(1, 7, route, action, params)).result(1)
+        assert outcome.permanent and "switch" in outcome.error and outcome.readback is None, (action, params)
+    outcome = connector.send(DeviceCommand(1, 7, route, "switch", {"on": True})).result(1)
+    assert outcome.permanent and "inventory" in outcome.error
 
 
 def test_cli_reads_a_unit_and_lists_the_maps() -> None:
