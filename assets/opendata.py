@@ -221,10 +221,11 @@ def feature_page(conn: Connection, query: FeatureQuery, include_fibre: bool = Fa
     where, params = _where(found, query)
     condition = " AND ".join(where)
     matched = conn.execute(text(f"SELECT count(*) FROM assets a WHERE {condition}"), params).scalar_one()
+    # The page's ids first: the rows OFFSET skips are never turned into GeoJSON.
     sql = (
         f"SELECT coalesce(string_agg(f, ',' ORDER BY id), ''), count(*) FROM ("
-        f"{_feature_sql(found, query.crs, query.properties)} WHERE {condition} "
-        f"ORDER BY a.id LIMIT :limit OFFSET :offset) q"
+        f"{_feature_sql(found, query.crs, query.properties)} WHERE a.id IN ("
+        f"SELECT a.id FROM assets a WHERE {condition} ORDER BY a.id LIMIT :limit OFFSET :offset)) q"
     )
     body, returned = conn.execute(text(sql), {**params, "limit": query.limit, "offset": query.offset}).one()
     return FeaturePage(body, matched, returned)

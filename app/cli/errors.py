@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import IO, Any
 
 import click
+import sqlalchemy.exc
+from psycopg import errors as pg_errors
 
 from assets.errors import CityPilotError
 from gis.crs import CrsError
@@ -25,3 +27,11 @@ class CityPilotGroup(click.Group):
             return super().invoke(ctx)
         except (CityPilotError, CrsError) as exc:
             raise CliError(str(exc)) from exc
+        except sqlalchemy.exc.ProgrammingError as exc:
+            if isinstance(exc.orig, pg_errors.UndefinedTable):
+                raise CliError(f"the database is not set up ({exc.orig.diag.message_primary}): "
+                               "run `citypilot db upgrade` (or `make demo`)") from exc
+            raise
+        except sqlalchemy.exc.OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise CliError(f"cannot reach the database: {reason} (is it running? `citypilot services up`)") from exc
