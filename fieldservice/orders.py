@@ -14,11 +14,24 @@ from sqlalchemy.orm import Session
 
 from assets.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from fieldservice import sla
-from fieldservice.models import ORIGINS, PRIORITIES, SlaPolicy, WorkOrder, WorkOrderAsset, WorkOrderEvent
-from fieldservice.states import check_move
+from fieldservice.models import (
+    ORIGINS,
+    PRIORITIES,
+    SKILLS,
+    SlaPolicy,
+    WorkOrder,
+    WorkOrderAlarm,
+    WorkOrderAsset,
+    WorkOrderEvent,
+)
+from fieldservice.states import FINAL, check_move
 from gis.crs import STORAGE_SRID
 
 AWAITING_DEVICE = "awaiting_device"
+#: An order's category is the skill it needs.
+CATEGORIES = SKILLS
+#: The column stamped the first time an order reaches one of a clock's stop states.
+STOP_COLUMNS = {"response": "arrived_at", "make_safe": "made_safe_at", "resolution": "done_at"}
 Position = Point | tuple[float, float]
 
 
@@ -80,6 +93,8 @@ def create_order(
         errors.append(FieldError("priority", f"must be one of {', '.join(PRIORITIES)}"))
     if not category or not category.strip():
         errors.append(FieldError("category", "is required"))
+    elif category.strip() not in CATEGORIES:
+        errors.append(FieldError("category", f"{category!r} is not one of {', '.join(CATEGORIES)}"))
     ids = list(dict.fromkeys(asset_ids))
     if ids:
         found = set(session.execute(text("SELECT id FROM assets WHERE id = ANY(:ids)"), {"ids": ids}).scalars())
@@ -98,21 +113,37 @@ def create_order(
     session.add(order)
     session.flush()
     session.add_all([WorkOrderAsset(order_id=order.id, asset_id=i) for i in ids])
+    if alarm_id is not None:
+        session.add(WorkOrderAlarm(alarm_id=alarm_id, order_id=order.id, linked_at=now))
     session.add(WorkOrderEvent(order_id=order.id, from_state=None, to_state="new", actor_id=actor_id, at=now,
                                geom=order.geom))
     session.flush()
-    if location is None and ids:
-        session.execute(text("UPDATE work_orders SET geom = (SELECT ST_PointOnSurface(geom) FROM assets "
-                             "WHERE id = :asset) WHERE id = :id"), {"asset": ids[0], "id": order.id})
-        session.refresh(order, ["geom"])
+    session.execute(text(
+        "UPDATE work_orders o SET geom = coalesce(o.geom, (SELECT ST_PointOnSurface(geom) FROM assets "
+        "WHERE id = :asset)) WHERE o.id = :id"), {"asset": ids[0] if ids else None, "id": order.id})
+    session.execute(text("UPDATE work_orders SET commune_insee = citypilot_commune_of(geom) WHERE id = :id"),
+                    {"id": order.id})
+    session.refresh(order, ["geom", "commune_insee"])
     refresh_due(session, order, now)
     session.flush()
     return order
 
 
-def _alarm_cleared(session: Session, alarm_id: int) -> bool:
-    state = session.execute(text("SELECT state FROM alarms WHERE id = :id"), {"id": alarm_id}).scalar()
-    return state in (None, "cleared")  # a deleted alarm cannot hold the order back
+def pending_alarms(session: Session, order_id: int) -> list[int]:
+    """The alarms the order answers that have not cleared yet (a deleted alarm holds nothing back)."""
+    return list(session.execute(text(
+        "SELECT a.id FROM work_order_alarms l JOIN alarms a ON a.id = l.alarm_id "
+        "WHERE l.order_id = :id AND a.state <> 'cleared' ORDER BY a.id"), {"id": order_id}).scalars())
+
+
+def link_alarm(session: Session, order_id: int, alarm_id: int, asset_ids: Sequence[int] = ()) -> None:
+    """Attach an alarm (and the assets it concerns) to an order; attaching twice changes nothing."""
+    session.execute(text("INSERT INTO work_order_alarms (alarm_id, order_id) VALUES (:a, :o) "
+                         "ON CONFLICT (alarm_id) DO NOTHING"), {"a": alarm_id, "o": order_id})
+    if asset_ids:
+        session.execute(text("INSERT INTO work_order_assets (order_id, asset_id) "
+                             "SELECT :o, unnest(CAST(:ids AS bigint[])) ON CONFLICT DO NOTHING"),
+                        {"o": order_id, "ids": list(asset_ids)})
 
 
 def transition(
@@ -140,16 +171,20 @@ def transition(
         order.crew_id = crew_id if crew_id is not None else order.crew_id
         if order.crew_id is None:
             raise ValidationError(FieldError("crew_id", "assigning an order needs a crew"))
-    if to == "verified" and order.alarm_id is not None and not _alarm_cleared(session, order.alarm_id):
-        raise ValidationError(FieldError("state", f"work order {order_id} is awaiting the device: its alarm "
-                                                  f"{order.alarm_id} has not cleared"))
+    pending = pending_alarms(session, order_id) if to in ("done", "verified") else []
+    if to == "verified" and pending:
+        raise ValidationError(FieldError("state", f"work order {order_id} is awaiting the device: alarm(s) "
+                                                  f"{', '.join(map(str, pending))} not cleared"))
     now = _now(at)
     session.add(WorkOrderEvent(order_id=order.id, from_state=order.state, to_state=to, actor_id=actor, at=now,
                                geom=_point(position), reason=reason))
     order.state = to
     order.waiting_reason = reason if to == "waiting" else None
-    if to == "done" and order.alarm_id is not None and not _alarm_cleared(session, order.alarm_id):
+    if to == "done" and pending:
         order.waiting_reason = AWAITING_DEVICE
+    for clock, column in STOP_COLUMNS.items():
+        if to in sla.CLOCKS[clock] and getattr(order, column) is None:
+            setattr(order, column, now)
     order.version += 1
     order.updated_at = now
     session.flush()
@@ -158,11 +193,31 @@ def transition(
     return order
 
 
+def cancel(session: Session, order_id: int, actor: int | None, reason: str,
+           expected_version: int | None = None, at: dt.datetime | None = None) -> WorkOrder:
+    """Cancel an open order; the reason is required and kept on the event."""
+    if not reason or not reason.strip():
+        raise ValidationError(FieldError("reason", "cancelling an order needs a reason"))
+    return transition(session, order_id, "cancelled", actor, reason=reason.strip(),
+                      expected_version=expected_version, at=at)
+
+
+def open_order_of(session: Session, asset_ids: Sequence[int]) -> int | None:
+    """The oldest order about one of ``asset_ids`` not yet verified or cancelled (one done but awaiting
+    the device counts: the device says the fault is still there)."""
+    return session.execute(text(
+        "SELECT o.id FROM work_order_assets wa JOIN work_orders o ON o.id = wa.order_id "
+        "WHERE wa.asset_id = ANY(:ids) AND o.state <> ALL(:final) ORDER BY o.id LIMIT 1"),
+        {"ids": list(asset_ids), "final": list(FINAL)}).scalar()
+
+
 def verify_cleared(session: Session, at: dt.datetime | None = None) -> list[int]:
-    """Verify every order done and awaiting the device whose alarm has cleared; their ids."""
+    """Verify every order in done that answers alarms, all of them cleared now; their ids."""
     ids = session.execute(text(
-        "SELECT o.id FROM work_orders o JOIN alarms a ON a.id = o.alarm_id "
-        "WHERE o.state = 'done' AND a.state = 'cleared' ORDER BY o.id"
+        "SELECT o.id FROM work_orders o WHERE o.state = 'done' "
+        "AND EXISTS (SELECT 1 FROM work_order_alarms l WHERE l.order_id = o.id) "
+        "AND NOT EXISTS (SELECT 1 FROM work_order_alarms l JOIN alarms a ON a.id = l.alarm_id "
+        "                WHERE l.order_id = o.id AND a.state <> 'cleared') ORDER BY o.id"
     )).scalars().all()
     for order_id in ids:
         transition(session, order_id, "verified", None, reason="device reported ok", at=at)
