@@ -74,6 +74,11 @@ def _french_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("FR", years=year))
 
 
+def is_public_holiday(day: dt.date) -> bool:
+    """A French public holiday (the ``holidays`` library)."""
+    return day in _french_holidays(day.year)
+
+
 def is_business_day(day: dt.date) -> bool:
     """Monday–Friday and not a French public holiday."""
     return day.weekday() < 5 and day not in _french_holidays(day.year)
