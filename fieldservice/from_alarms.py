@@ -7,7 +7,7 @@ The rule, in one place:
   cabinet trip is one order for its lamps, not one per lamp;
 - an alarm grouped under a cause that has an order joins that order;
 - an alarm on an asset that already has an order not yet verified or cancelled is attached to it (the
-  asset and the link are added, no new order);
+  asset, the assets a cause affects and the link are added, no new order);
 - the order's clocks start when the alarm was raised; its category comes from the asset's family
   (:data:`FAMILY_CATEGORY`), its priority from the alarm's severity (:data:`SEVERITY_PRIORITY`);
 - it reaches ``verified`` only when every alarm it answers has cleared (:func:`orders.verify_cleared`).
@@ -91,7 +91,7 @@ def open_orders_for_alarms(session: Session, since: dt.datetime | None = None,
         if target is None:
             target = orders.open_order_of(session, [alarm.asset_id])
         if target is not None:
-            orders.link_alarm(session, target, alarm.id, [alarm.asset_id])
+            orders.link_alarm(session, target, alarm.id, [alarm.asset_id, *alarm.affected])
             result.attached[alarm.id] = target
             continue
         order = orders.create_order(

@@ -13,7 +13,7 @@ from assets.db import unit_of_work
 from assets.errors import ValidationError
 from fieldservice.from_alarms import open_orders_for_alarms, sync_alarms
 from fieldservice.models import WorkOrder
-from fieldservice.orders import transition
+from fieldservice.orders import create_order, transition
 from tests.assets.alarm_helpers import lighting_cabinet
 from tests.fieldservice.helpers import crew, user
 
@@ -100,3 +100,25 @@ def test_an_alarm_order_is_verified_only_when_the_device_says_ok(engine, planner
         verified = s.get(WorkOrder, order_id)
         assert verified.state == "verified" and verified.waiting_reason is None
 
+
+
+def test_a_trip_on_a_cabinet_with_an_open_order_joins_it_with_its_lamps(engine, planner_id) -> None:
+    cab = lighting_cabinet(engine, planner_id, lamps=3)
+    with unit_of_work(engine, planner_id) as s:
+        inspection = create_order(s, origin="inspection", category="lighting", actor_id=planner_id,
+                                  asset_ids=[cab.cabinet], at=T0 - dt.timedelta(days=1)).id
+        trip = raise_alarm(s, cab.cabinet, "cabinet_trip", T0)
+        lamp = raise_alarm(s, cab.lamps[0], "lamp_failure", T0 + dt.timedelta(seconds=5))
+        result = open_orders_for_alarms(s)
+    assert result.opened == [] and result.attached == {trip: inspection, lamp: inspection}
+    assert _assets_of(engine, inspection) == {cab.cabinet, *cab.lamps}
+    assert _alarms_of(engine, inspection) == {trip, lamp}
+
+
+def test_alarms_that_need_no_one_on_site_open_no_order(engine, planner_id) -> None:
+    cab = lighting_cabinet(engine, planner_id, lamps=1)
+    with unit_of_work(engine, None) as s:
+        raise_alarm(s, cab.lamps[0], "lamp_failure", T0)
+        s.execute(text("UPDATE alarms SET type = 'sensor_threshold'"))
+        result = open_orders_for_alarms(s)
+    assert result.opened == [] and result.attached == {}
