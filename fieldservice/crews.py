@@ -16,7 +16,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assets.errors import FieldError, NotFoundError, ValidationError
@@ -47,6 +46,7 @@ def availability_params(when: dt.datetime) -> dict[str, object]:
 
 
 def qualification_params(day: dt.date, needed: Iterable[str]) -> dict[str, object]:
+    """The parameters of :data:`QUALIFIED_SQL`: every clearance of ``needed`` valid on ``day``."""
     return {"q_day": day, "q_needed": sorted(set(needed))}
 
 
@@ -70,8 +70,8 @@ def _vehicle(session: Session, vehicle_id: int | None) -> int | None:
 
 def get_crew(session: Session, ref: int | str) -> Crew:
     """A crew by id or by name."""
-    crew = session.get(Crew, ref) if isinstance(ref, int) or str(ref).isdigit() else None
-    crew = crew or session.scalars(select(Crew).where(Crew.name == str(ref))).first()
+    crew = session.get(Crew, int(ref)) if isinstance(ref, int) or str(ref).isdigit() else None
+    crew = crew or session.scalars(select(Crew).where(Crew.name == str(ref).strip())).first()
     if crew is None:
         raise NotFoundError(f"crew {ref!r} does not exist")
     return crew
@@ -90,14 +90,18 @@ def create_crew(session: Session, name: str, skills: Sequence[str] = (), vehicle
     return crew
 
 
-def update_crew(session: Session, crew_id: int, *, skills: Sequence[str] | None = None,
-                vehicle_id: int | None = None) -> Crew:
-    """Replace a crew's skills and/or vehicle."""
+def set_skills(session: Session, crew_id: int | str, skills: Sequence[str]) -> Crew:
+    """Replace a crew's skills."""
     crew = get_crew(session, crew_id)
-    if skills is not None:
-        crew.skills = _skills(skills)
-    if vehicle_id is not None:
-        crew.vehicle_id = _vehicle(session, vehicle_id)
+    crew.skills = _skills(skills)
+    session.flush()
+    return crew
+
+
+def set_vehicle(session: Session, crew_id: int | str, vehicle_id: int | None) -> Crew:
+    """Give a crew its vehicle (a vehicle asset), or take it away with None."""
+    crew = get_crew(session, crew_id)
+    crew.vehicle_id = _vehicle(session, vehicle_id)
     session.flush()
     return crew
 
@@ -115,6 +119,7 @@ def add_member(session: Session, crew_id: int, user_id: int) -> None:
 
 
 def remove_member(session: Session, crew_id: int, user_id: int) -> None:
+    """Take a user out of a crew (their clearances stay theirs)."""
     session.execute(text("DELETE FROM crew_members WHERE crew_id = :c AND user_id = :u"), {"c": crew_id, "u": user_id})
 
 
@@ -123,13 +128,14 @@ def set_clearance(session: Session, user_id: int, code: str, expires_on: dt.date
     code = (code or "").strip().upper()
     if code not in CLEARANCES:
         raise ValidationError(FieldError("code", f"{code!r} is not one of {', '.join(CLEARANCES)}"))
+    if session.execute(text("SELECT 1 FROM users WHERE id = :id"), {"id": user_id}).scalar() is None:
+        raise ValidationError(FieldError("user", f"user {user_id} does not exist"))
+    if not isinstance(expires_on, dt.date):
+        raise ValidationError(FieldError("expires_on", "must be a date (YYYY-MM-DD)"))
     row = session.get(Clearance, (user_id, code)) or Clearance(user_id=user_id, code=code)
     row.expires_on = expires_on
     session.add(row)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise ValidationError(FieldError("user", f"user {user_id} does not exist")) from exc
+    session.flush()
     return row
 
 
@@ -144,6 +150,9 @@ def add_shift(session: Session, crew_id: int, starts: dt.time, ends: dt.time, *,
         errors.append(FieldError("weekday", "give a weekday (weekly line) or a day (exception), not both"))
     elif weekday is not None and not 0 <= weekday <= 6:
         errors.append(FieldError("weekday", "must be 0 (Monday) to 6 (Sunday)"))
+    for name, value in (("starts", starts), ("ends", ends)):
+        if not isinstance(value, dt.time):
+            errors.append(FieldError(name, "must be a time of day (HH:MM)"))
     if errors:
         raise ValidationError(errors)
     row = CrewShift(crew_id=crew_id, kind=kind, weekday=weekday, day=day, starts=starts, ends=ends)
@@ -177,4 +186,42 @@ def list_crews(session: Session, when: dt.datetime | None = None) -> list[dict[s
 
 
 def members_of(session: Session, crew_id: int) -> list[int]:
+    """The user ids of a crew's members."""
     return list(session.scalars(select(CrewMember.user_id).where(CrewMember.crew_id == crew_id)))
+
+
+def remove_shift(session: Session, crew_id: int, shift_id: int) -> None:
+    """Delete one line of a crew's calendar."""
+    gone = session.execute(text("DELETE FROM crew_shifts WHERE id = :id AND crew_id = :c"),
+                           {"id": shift_id, "c": crew_id}).rowcount
+    if not gone:
+        raise NotFoundError(f"crew {crew_id} has no calendar line {shift_id}")
+
+
+def crew_detail(session: Session, ref: int | str, when: dt.datetime | None = None) -> dict[str, object]:
+    """A crew with its members and their clearances (expired ones flagged at ``when``), its vehicle, its
+    calendar and whether it is available at ``when`` (default now)."""
+    when = when or dt.datetime.now(dt.UTC)
+    crew = get_crew(session, ref)
+    today = sla._aware(when).astimezone(sla.PARIS).date()
+    members = []
+    for user in session.execute(text(
+            "SELECT u.id, u.name, u.full_name FROM crew_members m JOIN users u ON u.id = m.user_id "
+            "WHERE m.crew_id = :c ORDER BY u.name"), {"c": crew.id}):
+        held = session.execute(select(Clearance.code, Clearance.expires_on).where(Clearance.user_id == user.id)
+                               .order_by(Clearance.code)).all()
+        members.append({"id": user.id, "name": user.name, "full_name": user.full_name,
+                        "clearances": [{"code": c.code, "expires_on": c.expires_on.isoformat(),
+                                        "expired": c.expires_on < today} for c in held]})
+    vehicle = session.execute(text("SELECT id, code FROM assets WHERE id = :id"), {"id": crew.vehicle_id}).first()
+    shifts = session.scalars(select(CrewShift).where(CrewShift.crew_id == crew.id)
+                             .order_by(CrewShift.day.nulls_first(), CrewShift.weekday, CrewShift.starts)).all()
+    return {
+        "id": crew.id, "name": crew.name, "skills": list(crew.skills),
+        "vehicle": {"id": vehicle.id, "code": vehicle.code} if vehicle else None,
+        "members": members, "clearances": sorted(qualified_on(session, crew.id, today)),
+        "available": available_at(session, crew.id, when),
+        "shifts": [{"id": s.id, "kind": s.kind, "weekday": s.weekday,
+                    "day": s.day.isoformat() if s.day else None,
+                    "starts": s.starts.strftime("%H:%M"), "ends": s.ends.strftime("%H:%M")} for s in shifts],
+    }

@@ -15,7 +15,7 @@ from app.cli.assets_cmd import _geometry, _resolve
 from app.cli.context import actor_id, engine, user_option
 from assets.db import unit_of_work
 from assets.errors import FieldError, ValidationError
-from fieldservice import dispatch, from_alarms, orders
+from fieldservice import dispatch, from_alarms, orders, sla
 from fieldservice.crews import get_crew
 from fieldservice.models import ORIGINS, PRIORITIES
 from fieldservice.queries import MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail, order_item
@@ -47,7 +47,8 @@ def _position(at: str | None, crs: str) -> Point | None:
     return _geometry(at, None, crs).get("geom") if at else None
 
 
-def _timestamp(value: str | None, name: str) -> dt.datetime | None:
+def parse_instant(value: str | None, name: str) -> dt.datetime | None:
+    """An ISO 8601 time from the command line; without an offset, Europe/Paris."""
     if value is None:
         return None
     try:
@@ -55,7 +56,7 @@ def _timestamp(value: str | None, name: str) -> dt.datetime | None:
     except ValueError:
         raise ValidationError(FieldError(name, f"{value!r}: expected an ISO 8601 time such as "
                                                "2026-11-03T21:00:00Z")) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=sla.PARIS)
 
 
 @orders_group.command("list")
@@ -187,7 +188,7 @@ def sync_alarms_cmd(since: str | None, every_s: float | None, as_json: bool, use
     """Open one order per cause for the active alarms that need someone on site, attach the others to their
     asset's open order, and verify the orders done whose alarms have all cleared."""
     who = actor_id(user)
-    start = _timestamp(since, "--since")
+    start = parse_instant(since, "--since")
     stop = threading.Event()
     if every_s is not None:
         for sig in (signal.SIGINT, signal.SIGTERM):
