@@ -38,13 +38,15 @@ SPEED_KMH = 30.0  # mean urban speed of a service van
 QUEUE_MIN_PER_ORDER = 60.0  # one open order ahead: travel + work
 WORK_MIN = 60.0  # time on site assumed to resolve
 
+# The point is written out twice (not joined from a subquery) so the planner sees a constant on the right of
+# ``<->`` and walks the GiST index in distance order.
+_HERE = "ST_SetSRID(ST_MakePoint(:x, :y), 2154)"
 _NEAREST = f"""
-SELECT c.id, c.name, ST_Distance(l.geom, p.geom) AS distance_m
-  FROM (SELECT ST_SetSRID(ST_MakePoint(:x, :y), 2154) AS geom) AS p,
-       live_state l JOIN crews c ON c.vehicle_id = l.asset_id
+SELECT c.id, c.name, l.ts AS position_at, ST_Distance(l.geom, {_HERE}) AS distance_m
+  FROM live_state l JOIN crews c ON c.vehicle_id = l.asset_id
  WHERE l.geom IS NOT NULL AND CAST(:skill AS text) = ANY(c.skills)
    AND {crews_mod.QUALIFIED_SQL} AND {crews_mod.AVAILABLE_SQL}
- ORDER BY l.geom <-> p.geom
+ ORDER BY l.geom <-> {_HERE}
  LIMIT :limit
 """
 
@@ -56,6 +58,7 @@ class Proposal:
     crew_id: int
     name: str
     distance_m: float
+    position_at: dt.datetime
     travel_min: float
     queue: list[int]
     eta: dt.datetime
@@ -81,6 +84,8 @@ def _order(session: Session, order_id: int) -> tuple[WorkOrder, float, float]:
         raise NotFoundError(f"work order {order_id} does not exist")
     if order.geom is None:
         raise ValidationError(FieldError("location", f"work order {order_id} has no place to go to"))
+    if order.state in CLOSED:
+        raise ValidationError(FieldError("state", f"work order {order_id} is {order.state}: nothing to dispatch"))
     x, y = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM work_orders WHERE id = :id"),
                            {"id": order_id}).one()
     return order, x, y
@@ -112,7 +117,8 @@ def propose(session: Session, order_id: int, when: dt.datetime | None = None, li
         travel = travel_minutes(r.distance_m)
         eta = when + dt.timedelta(minutes=travel + QUEUE_MIN_PER_ORDER * len(queue))
         out.append(Proposal(
-            crew_id=r.id, name=r.name, distance_m=r.distance_m, travel_min=travel, queue=queue, eta=eta,
+            crew_id=r.id, name=r.name, distance_m=r.distance_m, position_at=r.position_at, travel_min=travel,
+            queue=queue, eta=eta,
             response_due=order.response_due, resolution_due=order.resolution_due,
             response_breach=order.response_due is not None and eta > order.response_due,
             resolution_breach=(order.resolution_due is not None
