@@ -21,9 +21,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assets.live.models import LiveState
 from assets.models.base import Base, geometry_column, utcnow_column
 from fieldservice.states import STATES
 
@@ -44,6 +46,7 @@ class Crew(Base):
     """A field crew: its skills and its vehicle (a vehicle asset with a tracker)."""
 
     __tablename__ = "crews"
+    __table_args__ = (Index("ix_crews_vehicle_id", "vehicle_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
     skills: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
@@ -123,6 +126,8 @@ class WorkOrder(Base):
         Index("ix_work_orders_state", "state"),
         Index("ix_work_orders_alarm_id", "alarm_id"),
         Index("ix_work_orders_geom", "geom", postgresql_using="gist"),
+        Index("ix_work_orders_resolution_due", "resolution_due"),
+        Index("ix_work_orders_crew_id", "crew_id"),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     origin: Mapped[str] = mapped_column(Text, nullable=False)
@@ -139,6 +144,11 @@ class WorkOrder(Base):
     response_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     make_safe_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolution_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When each clock stopped (first arrival on site, first made safe, first done) and where: for KPIs.
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    made_safe_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    commune_insee: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
     updated_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
@@ -168,3 +178,20 @@ class WorkOrderEvent(Base):
     at: Mapped[dt.datetime] = utcnow_column(nullable=False)
     geom: Mapped[WKBElement | None] = geometry_column("POINT")
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkOrderAlarm(Base):
+    """An alarm an order answers: its cause's alarm, and any alarm later raised on one of its assets."""
+
+    __tablename__ = "work_order_alarms"
+    __table_args__ = (Index("ix_work_order_alarms_order_id", "order_id"),)
+    alarm_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("alarms.id", ondelete="CASCADE"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                          nullable=False)
+    linked_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+# Dispatch orders crews by the distance of their vehicle's live position (KNN, ``<->``): a partial GiST
+# index on the positions of ``live_state`` (only vehicles have one, so the other rows keep HOT updates).
+Index("ix_live_state_geom", LiveState.__table__.c.geom, postgresql_using="gist",
+      postgresql_where=text("geom IS NOT NULL"))

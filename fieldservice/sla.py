@@ -74,6 +74,11 @@ def _french_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("FR", years=year))
 
 
+def is_public_holiday(day: dt.date) -> bool:
+    """A French public holiday (the ``holidays`` library)."""
+    return day in _french_holidays(day.year)
+
+
 def is_business_day(day: dt.date) -> bool:
     """Monday–Friday and not a French public holiday."""
     return day.weekday() < 5 and day not in _french_holidays(day.year)
@@ -174,11 +179,12 @@ def clock_status(clock: str, policy: Policy, created_at: dt.datetime, events: Se
     if budget is None:
         return None
     created_at, now = _aware(created_at), _aware(now)
-    stop = next((_aware(e.at) for e in sorted(events, key=lambda e: e.at) if e.to_state in CLOCKS[clock]), None)
+    ordered = sorted(events, key=lambda e: e.at)
+    stop = next((_aware(e.at) for e in ordered if e.to_state in CLOCKS[clock]), None)
     end = stop or now
-    paused_all = pauses(events, policy.pause_reasons, now)
-    paused = [(lo, min(hi, end)) for lo, hi in paused_all if lo < end]
-    is_paused = stop is None and any(hi >= now for _, hi in paused_all)
+    paused = [(lo, min(hi, end)) for lo, hi in pauses(ordered, policy.pause_reasons, now) if lo < end]
+    is_paused = (stop is None and bool(ordered) and ordered[-1].to_state == "waiting"
+                 and ordered[-1].reason in policy.pause_reasons)
     segments = _active_segments(created_at, paused)
     elapsed = sum(working_minutes(lo, hi if hi is not None else end, policy.calendar) for lo, hi in segments)
     # Due: walk the active time; an open pause freezes the clock, so the due time is unknown until it resumes.

@@ -1,0 +1,204 @@
+"""``citypilot orders list|show|create|move|sync-alarms``: work orders from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import threading
+from typing import Any
+
+import click
+from shapely.geometry import Point
+
+from app.cli.assets_cmd import _geometry, _resolve
+from app.cli.context import actor_id, engine, user_option
+from assets.db import unit_of_work
+from assets.errors import FieldError, ValidationError
+from fieldservice import dispatch, from_alarms, orders, sla
+from fieldservice.crews import get_crew
+from fieldservice.models import ORIGINS, PRIORITIES
+from fieldservice.queries import MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail, order_item
+from fieldservice.states import STATES
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(orders_group)
+
+
+@click.group("orders")
+def orders_group() -> None:
+    """Work orders: list, show, create, move through their states, open them from alarms."""
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _line(item: dict[str, Any]) -> str:
+    crew = item["crew"]["name"] if item["crew"] else "-"
+    due = item["resolution_due"] or item["response_due"] or "-"
+    state = item["state"] + (f" ({item['waiting_reason']})" if item["waiting_reason"] else "")
+    return (f"{item['id']:>7} {item['priority']:<7} {item['category']:<10} {state:<28} {crew:<16} "
+            f"due {due[:16]:<16} {item['description'] or ''}")
+
+
+def _position(at: str | None, crs: str) -> Point | None:
+    return _geometry(at, None, crs).get("geom") if at else None
+
+
+def parse_instant(value: str | None, name: str) -> dt.datetime | None:
+    """An ISO 8601 time from the command line; without an offset, Europe/Paris."""
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(FieldError(name, f"{value!r}: expected an ISO 8601 time such as "
+                                               "2026-11-03T21:00:00Z")) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=sla.PARIS)
+
+
+@orders_group.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice(STATE_FILTERS),
+              help="Repeat; default: open (not done, verified or cancelled).")
+@click.option("--category", "categories", multiple=True, type=click.Choice(orders.CATEGORIES))
+@click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES))
+@click.option("--origin", "origins", multiple=True, type=click.Choice(ORIGINS))
+@click.option("--crew", default=None, help="A crew's id or name.")
+@click.option("--asset", default=None, help="Orders about this asset (id or KIND:CODE).")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Skip this many (next page).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_cmd(states: tuple[str, ...], categories: tuple[str, ...], priorities: tuple[str, ...],
+             origins: tuple[str, ...], crew: str | None, asset: str | None, limit: int, offset: int,
+             as_json: bool) -> None:
+    """Work orders, the most urgent first (earliest running due time), one page at a time."""
+    with unit_of_work(engine(), None) as session:
+        query = OrderQuery(states=list(states) or ["open"], categories=list(categories), priorities=list(priorities),
+                           origins=list(origins), crew_id=get_crew(session, crew).id if crew else None,
+                           asset_id=_resolve(session, asset).id if asset else None, limit=limit, offset=offset)
+        page = list_orders(session, query)
+    if as_json:
+        _echo_json({"items": page.items, "total": page.total, "next_offset": page.next_offset})
+        return
+    for item in page.items:
+        click.echo(_line(item))
+    more = f"; next page: --offset {page.next_offset}" if page.next_offset is not None else ""
+    click.echo(f"{len(page.items)} of {page.total} work order(s){more}")
+
+
+@orders_group.command("show")
+@click.argument("order_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show_cmd(order_id: int, as_json: bool) -> None:
+    """One order: its assets, alarms, clocks, history and the moves allowed next."""
+    with unit_of_work(engine(), None) as session:
+        detail = order_detail(session, order_id)
+    if as_json:
+        _echo_json(detail)
+        return
+    click.echo(_line(detail))
+    click.echo(f"origin {detail['origin']}, version {detail['version']}, commune {detail['commune_insee'] or '-'}, "
+               f"at {detail['lon']},{detail['lat']}")
+    for a in detail["assets"]:
+        click.echo(f"  asset {a['id']} {a['kind']} {a['code']}")
+    for a in detail["alarms"]:
+        click.echo(f"  alarm {a['id']} {a['type']} {a['state']}")
+    for name, c in detail["clocks"].items():
+        status = ("stopped " + c["stopped_at"][:16] if c["stopped_at"] else "paused" if c["paused"]
+                  else f"{c['remaining_min']:g} min left")
+        late = f", LATE {c['late_min']:g} min" if c["breached"] else ""
+        click.echo(f"  clock {name:<10} due {(c['due'] or '-')[:16]:<16} {status}{late}")
+    click.echo("history:")
+    for e in detail["events"]:
+        why = f" ({e['reason']})" if e["reason"] else ""
+        click.echo(f"  {e['at'][:19]} {e['from'] or '-':>9} → {e['to']:<10} {e['actor'] or 'system'}{why}")
+    click.echo(f"allowed moves: {', '.join(detail['allowed_moves']) or 'none (final state)'}")
+
+
+@orders_group.command("create")
+@click.option("--category", required=True, type=click.Choice(orders.CATEGORIES), help="The skill it needs.")
+@click.option("--priority", type=click.Choice(PRIORITIES), default="normal", show_default=True)
+@click.option("--origin", type=click.Choice(ORIGINS), default="planner", show_default=True)
+@click.option("--asset", "asset_refs", multiple=True, help="An asset it is about (id or KIND:CODE; repeat).")
+@click.option("--at", default=None, metavar="X,Y", help="Where (lon,lat in WGS84 by default); else its first asset.")
+@click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of --at.")
+@click.option("--description", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_option
+def create_cmd(category: str, priority: str, origin: str, asset_refs: tuple[str, ...], at: str | None, crs: str,
+               description: str | None, as_json: bool, user: str | None) -> None:
+    """Open a work order (state new) with its SLA clocks running."""
+    who = actor_id(user)
+    with unit_of_work(engine(), who) as session:
+        ids = [_resolve(session, ref).id for ref in asset_refs]
+        order = orders.create_order(session, origin=origin, category=category, priority=priority, actor_id=who,
+                                    asset_ids=ids, location=_position(at, crs), description=description)
+        item = order_item(session, order.id)
+    if as_json:
+        _echo_json(item)
+        return
+    click.echo(f"work order {item['id']} created")
+    click.echo(_line(item))
+
+
+@orders_group.command("move")
+@click.argument("order_id", type=int)
+@click.argument("state", type=click.Choice(STATES))
+@click.option("--crew", default=None, help="For assigned: the crew's id or name (checked for skill and clearances).")
+@click.option("--reason", default=None, help="Why (waiting: road_permit, supplier, police, access_refused; cancel).")
+@click.option("--at", default=None, metavar="X,Y", help="Where the actor is (lon,lat in WGS84 by default).")
+@click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of --at.")
+@click.option("--version", "expected", type=int, default=None, help="The version you saw (conflict check).")
+@user_option
+def move_cmd(order_id: int, state: str, crew: str | None, reason: str | None, at: str | None, crs: str,
+             expected: int | None, user: str | None) -> None:
+    """Move an order to STATE; an illegal move is refused, naming the state and the allowed moves."""
+    who = actor_id(user)
+    with unit_of_work(engine(), who) as session:
+        if state == "assigned" and crew is not None:
+            dispatch.assign(session, order_id, get_crew(session, crew).id, who, expected)
+        elif state == "cancelled":
+            orders.cancel(session, order_id, who, reason or "", expected_version=expected)
+        else:
+            orders.transition(session, order_id, state, who, position=_position(at, crs), reason=reason,
+                              expected_version=expected)
+        item = order_item(session, order_id)
+    click.echo(_line(item))
+
+
+def _sync_once(since: dt.datetime | None, who: int) -> from_alarms.SyncResult:
+    with unit_of_work(engine(), who) as session:
+        return from_alarms.sync_alarms(session, since=since, actor_id=who)
+
+
+def _report(result: from_alarms.SyncResult) -> str:
+    return (f"{len(result.opened)} order(s) opened, {len(result.attached)} alarm(s) attached to an open order, "
+            f"{len(result.verified)} order(s) verified, {len(result.skipped)} alarm(s) needing no order")
+
+
+@orders_group.command("sync-alarms")
+@click.option("--since", default=None, help="Only alarms raised since this time (ISO 8601; default: every active).")
+@click.option("--every", "every_s", type=click.FloatRange(1), default=None, metavar="S",
+              help="Repeat every S seconds until Ctrl-C or SIGTERM (default: one pass).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_option
+def sync_alarms_cmd(since: str | None, every_s: float | None, as_json: bool, user: str | None) -> None:
+    """Open one order per cause for the active alarms that need someone on site, attach the others to their
+    asset's open order, and verify the orders done whose alarms have all cleared."""
+    who = actor_id(user)
+    start = parse_instant(since, "--since")
+    stop = threading.Event()
+    if every_s is not None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+    while True:
+        result = _sync_once(start, who)
+        if as_json:
+            _echo_json({"opened": result.opened, "attached": {str(k): v for k, v in result.attached.items()},
+                        "verified": result.verified, "skipped": result.skipped})
+        else:
+            click.echo(_report(result))
+        if every_s is None or stop.wait(every_s):
+            return

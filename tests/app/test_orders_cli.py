@@ -1,0 +1,123 @@
+"""``citypilot orders sync-alarms|list|show|create|move``: work orders from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, text
+
+from app.cli import build_cli, orders_cmd
+from assets.alarms.lifecycle import clear_active, raise_alarm
+from assets.alarms.queries import iso
+from assets.db import unit_of_work
+from fieldservice.crews import add_member, set_clearance
+from tests.assets.alarm_helpers import lighting_cabinet
+from tests.fieldservice.helpers import crew, lighting_policy, user
+
+T0 = dt.datetime(2026, 11, 3, 21, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def run(db_url: str, monkeypatch: pytest.MonkeyPatch):
+    from app.cli.context import engine as cli_engine
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    cli_engine.cache_clear()
+    cli = build_cli(orders_cmd)
+    yield lambda *args: CliRunner().invoke(cli, list(args))
+    cli_engine.cache_clear()
+
+
+def test_from_alarms_to_verified(run, engine: Engine, planner_id: int) -> None:
+    lighting_policy(engine, "urgent")
+    user(engine, "olga", "supervisor")
+    gus = user(engine, "gus")
+    crew_id = crew(engine, "Équipe Nord")
+    cab = lighting_cabinet(engine, planner_id, code="ARM-9", lamps=2)
+    with unit_of_work(engine, None) as s:
+        raise_alarm(s, cab.cabinet, "cabinet_trip", T0)
+        for lamp in cab.lamps:
+            raise_alarm(s, lamp, "lamp_failure", T0 + dt.timedelta(seconds=5))
+
+    synced = run("orders", "sync-alarms", "--user", "olga")
+    assert synced.exit_code == 0, synced.output
+    assert synced.output.startswith("1 order(s) opened, 2 alarm(s) attached to an open order, 0 order(s) verified")
+    assert run("orders", "sync-alarms").output.startswith("0 order(s) opened, 0 alarm(s) attached")
+    with engine.connect() as conn:
+        order_id = conn.execute(text("SELECT id FROM work_orders")).scalar_one()
+        raised = conn.execute(text("SELECT raised_at FROM alarms WHERE type = 'cabinet_trip'")).scalar_one()
+
+    created = run("orders", "create", "--category", "lighting", "--at", "5.0345,47.3226", "--description",
+                  "Lampe clignotante signalée", "--user", "olga")
+    assert created.exit_code == 0, created.output
+    other = int(created.output.split()[2])
+    page = json.loads(run("orders", "list", "--limit", "1", "--json").output)
+    assert [i["id"] for i in page["items"]] == [order_id] and (page["total"], page["next_offset"]) == (2, 1)
+    first = page["items"][0]
+    assert first["asset_count"] == 3 and first["response_due"] == iso(raised + dt.timedelta(hours=2))
+    second = run("orders", "list", "--limit", "1", "--offset", "1")
+    assert f"{other:>7} normal" in second.output and "1 of 2 work order(s)" in second.output
+    assert "next page" not in second.output
+
+    illegal = run("orders", "move", str(order_id), "done", "--user", "gus")
+    assert illegal.exit_code == 1 and "Traceback" not in illegal.output
+    assert illegal.output.startswith(
+        "error: state: cannot go from new to done; allowed from new: assigned, cancelled")
+    unqualified = run("orders", "move", str(order_id), "assigned", "--crew", "Équipe Nord", "--user", "olga")
+    assert unqualified.exit_code == 1
+    assert "crew_id: crew 'Équipe Nord' holds no valid BR clearance" in unqualified.output
+    with unit_of_work(engine, None) as s:
+        add_member(s, crew_id, gus)
+        set_clearance(s, gus, "BR", dt.date(2030, 1, 1))
+    assert run("orders", "move", str(order_id), "assigned", "--crew", "Équipe Nord", "--user", "olga").exit_code == 0
+    stale = run("orders", "move", str(order_id), "en_route", "--version", "1", "--user", "gus")
+    assert stale.exit_code == 1 and "changed since version 1 (now 2)" in stale.output
+    for state in ("en_route", "on_site", "done"):
+        moved = run("orders", "move", str(order_id), state, "--at", "5.0346,47.3227", "--user", "gus")
+        assert moved.exit_code == 0, moved.output
+    assert "done (awaiting_device)" in moved.output
+
+    shown = run("orders", "show", str(order_id)).output
+    assert "allowed moves: verified" in shown and "new → assigned" in shown and "olga" in shown
+    assert "alarm" in shown and "cabinet ARM-9" in shown and "clock response" in shown
+    detail = json.loads(run("orders", "show", str(order_id), "--json").output)
+    assert [e["to"] for e in detail["events"]] == ["new", "assigned", "en_route", "on_site", "done"]
+    assert detail["events"][-1]["actor"] == "gus" and detail["events"][-1]["lon"] == pytest.approx(5.0346)
+
+    with unit_of_work(engine, None) as s:
+        for asset, kind in ((cab.cabinet, "cabinet_trip"), *((lamp, "lamp_failure") for lamp in cab.lamps)):
+            clear_active(s, asset, kind, T0 + dt.timedelta(hours=1))
+    assert "1 order(s) verified" in run("orders", "sync-alarms").output
+    assert run("orders", "list", "--state", "verified", "--json").output.count('"state": "verified"') == 1
+
+
+def test_bad_input_names_the_field(run, engine: Engine) -> None:
+    user(engine, "olga", "supervisor")
+    cases = [
+        (["orders", "create", "--category", "lighting", "--user", "olga"],
+         "error: location: an order needs a place or an asset"),
+        (["orders", "create", "--category", "video", "--asset", "camera:NOPE", "--user", "olga"],
+         "error: no camera with code 'NOPE'"),
+        (["orders", "create", "--category", "video", "--at", "5.03", "--user", "olga"],
+         "error: --at: '5.03': expected X,Y"),
+        (["orders", "show", "4242"], "error: work order 4242 does not exist"),
+        (["orders", "list", "--crew", "Nobody"], "error: crew 'Nobody' does not exist"),
+        (["orders", "sync-alarms", "--since", "yesterday"], "error: --since: 'yesterday': expected an ISO 8601"),
+    ]
+    for args, message in cases:
+        result = run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith(message), (args, result.output)
+    created = run("orders", "create", "--category", "video", "--at", "5.03,47.32", "--user", "olga")
+    order_id = created.output.split()[2]
+    no_reason = run("orders", "move", order_id, "cancelled", "--user", "olga")
+    assert no_reason.exit_code == 1 and no_reason.output.startswith("error: reason: cancelling an order needs a reason")
+    waiting = run("orders", "move", order_id, "waiting", "--user", "olga")
+    assert waiting.output.startswith("error: state: cannot go from new to waiting; allowed from new: assigned")
+    cancelled = run("orders", "move", order_id, "cancelled", "--reason", "doublon", "--user", "olga")
+    assert cancelled.exit_code == 0 and "cancelled" in cancelled.output
+    final = run("orders", "move", order_id, "assigned", "--user", "olga")
+    assert "allowed from cancelled: none (final state)" in final.output
