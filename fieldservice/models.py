@@ -191,6 +191,18 @@ class WorkOrderAlarm(Base):
     linked_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
 
 
+class WorkOrderReport(Base):
+    """A citizen report an order answers (``fieldservice.from_reports``): a report joins one order."""
+
+    __tablename__ = "work_order_reports"
+    __table_args__ = (Index("ix_work_order_reports_order_id", "order_id"),)
+    report_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen_reports.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                          nullable=False)
+    linked_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
 # Dispatch orders crews by the distance of their vehicle's live position (KNN, ``<->``): a partial GiST
 # index on the positions of ``live_state`` (only vehicles have one, so the other rows keep HOT updates).
 Index("ix_live_state_geom", LiveState.__table__.c.geom, postgresql_using="gist",

@@ -24,7 +24,7 @@ from fieldservice.models import (
     WorkOrderAsset,
     WorkOrderEvent,
 )
-from fieldservice.states import FINAL, check_move
+from fieldservice.states import CLOSED, FINAL, check_move
 from gis.crs import STORAGE_SRID
 
 AWAITING_DEVICE = "awaiting_device"
@@ -189,6 +189,8 @@ def transition(
     order.updated_at = now
     session.flush()
     refresh_due(session, order, now)
+    if to in CLOSED:
+        close_reports_of(session, order.id)
     session.flush()
     return order
 
@@ -222,3 +224,13 @@ def verify_cleared(session: Session, at: dt.datetime | None = None) -> list[int]
     for order_id in ids:
         transition(session, order_id, "verified", None, reason="device reported ok", at=at)
     return list(ids)
+
+
+def close_reports_of(session: Session, order_id: int) -> int:
+    """Close the open reports an order answers once it is over; how many."""
+    return session.execute(text(
+        "UPDATE citizen_reports r SET status = 'closed', updated_at = now(), "
+        "status_notes = concat_ws(E'\\n', r.status_notes, 'work order ' || o.id || ': ' || o.state) "
+        "FROM work_order_reports l JOIN work_orders o ON o.id = l.order_id "
+        "WHERE l.report_id = r.id AND l.order_id = :id AND r.status = 'open' AND o.state = ANY(:closed)"),
+        {"id": order_id, "closed": list(CLOSED)}).rowcount

@@ -71,6 +71,8 @@ class Asset(Base):
         ),
         CheckConstraint("length(btrim(code)) > 0", name="code_not_blank"),
         Index("ix_assets_geom", "geom", postgresql_using="gist"),
+        # Open data pages (ORDER BY id within a kind) and their counts: index-only scans of one kind.
+        Index("ix_assets_kind_id_in_place", "kind", "id", postgresql_where=text("status <> 'removed'")),
     )
 
     spec: ClassVar[KindSpec]

@@ -42,3 +42,9 @@ def test_georeport_client_reports_a_lamp_and_follows_it(server: str, city_engine
     assert "citoyen" not in str(followed)
     listed = client.get_service_requests(service_code="lamp_out", status="open")
     assert answer["service_request_id"] in [r["service_request_id"] for r in listed]
+    with city_engine.connect() as conn:  # it became one work order on that lamp, starting with the evidence
+        order = conn.execute(text(
+            "SELECT o.origin, o.description, wa.asset_id FROM work_order_reports l "
+            "JOIN work_orders o ON o.id = l.order_id JOIN work_order_assets wa ON wa.order_id = o.id "
+            "WHERE l.report_id = :r"), {"r": int(answer["service_request_id"])}).one()
+    assert order.origin == "citizen" and order.asset_id == lamp.id and "Device: fault since" in order.description

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from assets.db import unit_of_work
 from assets.reports.intake import create_client
 from assets.store import create_asset
+from fieldservice.orders import cancel
 from tests.assets.helpers import MINIMAL, near
 
 TO_WGS = Transformer.from_crs(2154, 4326, always_xy=True)
@@ -84,6 +85,20 @@ def test_a_report_on_a_lamp_in_fault_starts_with_the_evidence(client, key, lamps
     listed = client.get("/open311/v2/requests.json?service_code=lamp_out&status=open").get_json()
     assert len(listed) == 2 and f"Same as request {created['service_request_id']}" in listed[0]["status_notes"]
 
+    with engine.connect() as conn:  # one work order for the fault, both reports on it, with the evidence
+        order = conn.execute(text("SELECT id, origin, category, priority, description FROM work_orders")).one()
+        linked = conn.execute(text("SELECT order_id FROM work_order_reports")).scalars().all()
+        on = conn.execute(text("SELECT asset_id FROM work_order_assets WHERE order_id = :o"),
+                          {"o": order.id}).scalars().all()
+    assert (order.origin, order.category, order.priority) == ("citizen", "lighting", "normal")
+    assert "Device: fault since" in order.description and "ne s'allume plus" in order.description
+    assert linked == [order.id, order.id] and on == [lamps["L-0"]]
+    with unit_of_work(engine, None) as session:
+        cancel(session, order.id, None, "lamp replaced by the neighbouring works")
+    closed = client.get("/open311/v2/requests.json?service_code=lamp_out").get_json()
+    assert [r["status"] for r in closed] == ["closed", "closed"]
+    assert f"work order {order.id}: cancelled" in closed[0]["status_notes"]
+
 
 def test_a_lamp_whose_controller_says_ok_is_flagged(client, key, lamps, engine) -> None:
     created = _post(client, key, 40).get_json()[0]
@@ -92,6 +107,12 @@ def test_a_lamp_whose_controller_says_ok_is_flagged(client, key, lamps, engine) 
         assert conn.execute(text("SELECT flagged FROM citizen_reports")).scalar_one() is True
     nowhere = _post(client, key, 900).get_json()[0]  # 900 m east: no lamp within 30 m
     assert "no equipment found" in nowhere["service_notice"]
+    with engine.connect() as conn:  # both become orders: the flagged one to check, the other at its place
+        orders = conn.execute(text(
+            "SELECT o.priority, (SELECT count(*) FROM work_order_assets a WHERE a.order_id = o.id) AS assets, "
+            "ST_Distance(o.geom, :p) < 5 AS at_place FROM work_orders o ORDER BY o.id"),
+            {"p": f"SRID=2154;POINT({near(900, 3).x} {near(900, 3).y})"}).all()
+    assert [(o.priority, o.assets) for o in orders] == [("low", 1), ("normal", 0)] and orders[1].at_place
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from app.web.db import work
 from assets.errors import NotFoundError, PermissionDenied, ValidationError
 from assets.reports.intake import client_of, find_reports, report, submit
 from assets.reports.services import SERVICES, service
+from fieldservice.from_reports import order_for_report
 
 open311_blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMATS = ("json", "xml")
@@ -210,6 +211,7 @@ def post_request(fmt: str) -> Response:
             email=form.get("email"), first_name=form.get("first_name"), last_name=form.get("last_name"),
             phone=form.get("phone"), lang="fr" if _french() else "en",
         )
+        order_for_report(session, done.id)  # one work order per fault: made, or joined
     item = {"service_request_id": str(done.id), "service_notice": done.notice_fr if _french() else done.notice_en,
             "account_id": None}
     return _answer([item], fmt, "service_requests", "request", 201)
