@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 import shapely
 
+from assets.dimming import parse_profile
 from connectors.lorawan.codecs import codec_for
 from connectors.simulators import (
     StreetGraph,
 )
 from connectors.simulators.fleet_model import SensorDevice, VehicleDevice
-from connectors.simulators.lamps import LampController, parse_profile
+from connectors.simulators.lamps import LampController
 from connectors.simulators.sensors import SensorController
 from connectors.simulators.sun import PARIS, sun_times
 from connectors.simulators.uplinks import is_decoded, network_of, uplink
