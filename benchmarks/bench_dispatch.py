@@ -87,13 +87,13 @@ def populate(engine, fleet: int, rng: random.Random) -> list[int]:
 def measure(s, fleet: int, picks: list[int]) -> None:
     """Time the three queries for ``picks`` (order ids) on session ``s``."""
     spots = {r[0]: (r[1], r[2]) for r in s.execute(text("SELECT id, ST_X(geom), ST_Y(geom) FROM work_orders"))}
-    params = {**crews.qualification_params(WHEN.date(), dispatch.needs_of("lighting")),
-              **crews.availability_params(WHEN), "skill": "lighting", "limit": 1}
-    nearest = text(dispatch._NEAREST)
+    needs = dispatch.needs_of("lighting")
+    params = {**crews.qualification_params(WHEN.date(), needs), **crews.availability_params(WHEN),
+              "skill": "lighting", "limit": 1, "batch": dispatch.FIRST_BATCH}
     assert all(dispatch.propose(s, i, when=WHEN, limit=1) for i in picks[:20]), "every order gets a proposal"
     for name, fn in (
         ("propose", lambda i: dispatch.propose(s, i, when=WHEN, limit=3)),
-        ("nearest_qualified", lambda i: s.execute(nearest, {**params, "x": spots[i][0], "y": spots[i][1]}).all()),
+        ("nearest_qualified", lambda i: dispatch.nearest_qualified(s, *spots[i], "lighting", needs, WHEN, 1)),
     ):
         p50, p95 = percentiles(timed(fn, picks))
         figure(f"dispatch.{name}_{fleet}_p50_ms", p50, "ms", ".3f")

@@ -51,7 +51,10 @@ def _order(engine: Engine, **extra: object) -> int:
                             at=WHEN - dt.timedelta(minutes=30), **extra).id
 
 
-def test_the_nearest_qualified_available_crew_is_proposed(engine: Engine, db_url: str) -> None:
+@pytest.mark.parametrize("first_batch", [32, 1])  # 1: the 5 nearer unfit vans fill the first batches
+def test_the_nearest_qualified_available_crew_is_proposed(engine: Engine, db_url: str, first_batch: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dispatch, "FIRST_BATCH", first_batch)
     lighting_policy(engine, "urgent")  # respond within 2 h
     order = _order(engine)
     skipped = {
