@@ -67,6 +67,9 @@ GET    /api/v1/work-orders                         no        yes   yes     yes  
 GET    /api/v1/work-orders/<int:order_id>          no        yes   yes     yes        yes      yes  no
 POST   /api/v1/work-orders                         no        yes   yes     yes        yes      no   no
 POST   /api/v1/work-orders/<int:order_id>/transition  no     yes   no      yes        yes      yes  no
+GET    /api/v1/work-orders/<int:order_id>/proposals   no     yes   no      yes        yes      no   no
+GET    /api/v1/crews                               no        yes   yes     yes        yes      yes  no
+GET    /api/v1/kpis                                no        yes   yes     yes        yes      no   no
 GET    /tiles/layers.json                          no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<layer>/<z>/<x>/<y>.mvt              no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<any(lighting, environment, energy):layer>/<z>/<x>/<y>.mvt  no  yes  yes  yes  yes  yes  yes

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from assets.db import unit_of_work
 from fieldservice import crews
-from tests.fieldservice.helpers import lighting_policy
+from tests.fieldservice.helpers import WHEN, crew_with_van, lighting_policy
 from tests.web.helpers import ContractClient, People
 
 DARCY = {"lon": 5.0345, "lat": 47.3226}
@@ -101,3 +101,25 @@ def test_bad_input_and_planner_orders(client: ContractClient, people: People) ->
                                                                         "location": DARCY})
     assert planned.status_code == 201
     assert client.get("/api/v1/work-orders?state=nowhere", headers=planner).status_code == 422
+
+
+def test_proposals_crews_and_kpis(client: ContractClient, people: People, engine: Engine, db_url: str) -> None:
+    near_crew = crew_with_van(engine, db_url, "Proche", 600)
+    crew_with_van(engine, db_url, "Sans BR", 100, clearance=None)
+    sup = people["supervisor"].auth
+    order = client.post("/api/v1/work-orders", headers=sup, json={"category": "lighting", "location": DARCY})
+    url = f"/api/v1/work-orders/{order.get_json()['id']}/proposals"
+    found = client.get(url, query_string={"at": WHEN.isoformat()}, headers=sup).get_json()["items"]
+    assert [p["crew_id"] for p in found] == [near_crew] and 590 < found[0]["distance_m"] < 610
+    assert found[0]["queue"] == [] and found[0]["eta"].endswith("Z")
+    sunday = client.get(url, query_string={"at": "2026-11-15T10:00:00+01:00"}, headers=sup).get_json()
+    assert sunday["items"] == []
+
+    listed = client.get("/api/v1/crews", query_string={"at": WHEN.isoformat()}, headers=people["crew"].auth)
+    assert [(c["name"], c["available"], c["vehicle"]) for c in listed.get_json()["items"]] == [
+        ("Proche", True, "VEH-Proche"), ("Sans BR", True, "VEH-Sans BR")]
+
+    month = client.get("/api/v1/kpis", query_string={"month": "2026-12"}, headers=people["planner"].auth)
+    assert month.status_code == 200 and month.get_json() == {"month": "2026-12", "rows": []}
+    bad = client.get("/api/v1/kpis", query_string={"month": "2026-13"}, headers=people["planner"].auth)
+    assert bad.status_code == 422 and "month" in str(bad.get_json())

@@ -11,11 +11,12 @@ from werkzeug.wrappers import Response
 
 from app.web.api import schemas as s
 from app.web.api.blueprint import bp
-from app.web.api.http import arg_cursor, arg_int, arg_list, json_body, page, respond
+from app.web.api.http import arg_cursor, arg_int, arg_list, arg_time, json_body, page, respond
 from app.web.auth.guard import current_identity
 from app.web.auth.roles import CONTROL_ROOM, STAFF, requires
 from app.web.db import work
 from app.web.openapi import Param, Reply, operation
+from assets.alarms.queries import iso
 from fieldservice import access, dispatch, orders
 from fieldservice.models import ORIGINS, PRIORITIES
 from fieldservice.queries import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail
@@ -181,3 +182,33 @@ def move_work_order(order_id: int) -> Response:
             orders.transition(session, order_id, to, who.user_id, position=_storage(body.get("position")),
                               reason=reason, expected_version=version)
         return respond(read_item(session, order_id))
+
+
+PROPOSAL = s.obj(
+    {"crew_id": s.INTEGER, "name": s.STRING, "distance_m": s.NUMBER,
+     "position_at": {**s.TIME, "description": "when its vehicle last reported where it is"},
+     "travel_min": {**s.NUMBER, "description": "straight distance × 1.4 at 30 km/h"},
+     "queue": {**s.array(s.INTEGER), "description": "its open orders, oldest first"},
+     "eta": s.TIME, "response_due": _TIME, "resolution_due": _TIME,
+     "response_breach": s.BOOLEAN, "resolution_breach": s.BOOLEAN},
+    ("crew_id", "name", "distance_m", "travel_min", "queue", "eta", "response_breach", "resolution_breach"),
+    description="a crew that may take the order",
+)
+
+
+@bp.get("/work-orders/<int:order_id>/proposals")
+@requires(*CONTROL_ROOM)
+@operation(
+    "The nearest crews that may take the order (skill, valid clearances, working or on call) by the live "
+    "position of their vehicle, with their queue and the breach risk if assigned",
+    tags=["work orders"],
+    query=(Param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 3}, "how many crews"),
+           Param("at", {"type": "string", "format": "date-time"}, "shifts and clearances at this time; default: now")),
+    responses={200: Reply(s.obj({"items": s.array(PROPOSAL)}, ("items",)), "Nearest first")},
+)
+def work_order_proposals(order_id: int) -> Response:
+    with work() as session:
+        found = dispatch.propose(session, order_id, when=arg_time("at"), limit=arg_int("limit", 3, low=1, high=20) or 3)
+    return respond({"items": [{**p.__dict__, "eta": iso(p.eta), "position_at": iso(p.position_at),
+                               "response_due": iso(p.response_due), "resolution_due": iso(p.resolution_due)}
+                              for p in found]})
