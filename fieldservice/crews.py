@@ -27,13 +27,16 @@ _COVER = """(
     AND s.starts <= :av_t AND (s.ends <= s.starts OR :av_t < s.ends))
   OR ((s.day = :av_d1 OR (s.weekday = :av_wd1 AND NOT (s.kind = 'shift' AND :av_hol1)))
     AND s.ends <= s.starts AND :av_t < s.ends))"""
+# Both tests are scalar subqueries with LIMIT 1 on purpose: the planner keeps them per row (one index probe
+# on ``crew_shifts.crew_id`` / the ``crew_members`` and ``clearances`` keys) instead of turning them into
+# joins over every crew, so dispatch, walking the vehicles nearest first, stops at the first crew that fits.
+_LINE = "coalesce((SELECT true FROM crew_shifts s WHERE s.crew_id = c.id AND s.kind {} 'off' AND {} LIMIT 1), false)"
 #: ``c.id`` is available at the time of :func:`availability_params`.
-AVAILABLE_SQL = (f"(NOT EXISTS (SELECT 1 FROM crew_shifts s WHERE s.crew_id = c.id AND s.kind = 'off' AND {_COVER})"
-                 f" AND EXISTS (SELECT 1 FROM crew_shifts s WHERE s.crew_id = c.id AND s.kind <> 'off' AND {_COVER}))")
+AVAILABLE_SQL = f"(NOT {_LINE.format('=', _COVER)} AND {_LINE.format('<>', _COVER)})"
 #: ``c.id`` holds every clearance of ``:q_needed`` on ``:q_day``.
-QUALIFIED_SQL = ("NOT EXISTS (SELECT 1 FROM unnest(CAST(:q_needed AS text[])) AS n(code) WHERE NOT EXISTS ("
-                 "SELECT 1 FROM crew_members m JOIN clearances k ON k.user_id = m.user_id "
-                 "WHERE m.crew_id = c.id AND k.code = n.code AND k.expires_on >= :q_day))")
+QUALIFIED_SQL = ("(SELECT count(DISTINCT k.code) FROM crew_members m JOIN clearances k ON k.user_id = m.user_id "
+                 "WHERE m.crew_id = c.id AND k.code = ANY(CAST(:q_needed AS text[])) AND k.expires_on >= :q_day) "
+                 "= cardinality(CAST(:q_needed AS text[]))")
 
 
 def availability_params(when: dt.datetime) -> dict[str, object]:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from assets.errors import FieldError, NotFoundError, ValidationError
 from fieldservice import crews as crews_mod
-from fieldservice import orders
+from fieldservice import orders, sla
 from fieldservice.models import WorkOrder
 from fieldservice.states import CLOSED
 
@@ -38,17 +38,44 @@ SPEED_KMH = 30.0  # mean urban speed of a service van
 QUEUE_MIN_PER_ORDER = 60.0  # one open order ahead: travel + work
 WORK_MIN = 60.0  # time on site assumed to resolve
 
-# The point is written out twice (not joined from a subquery) so the planner sees a constant on the right of
-# ``<->`` and walks the GiST index in distance order.
+# The nearest vehicles first, a batch at a time (the KNN index walked in distance order, ``<->`` against a
+# constant point), then the crew rules on that batch only: if ``limit`` crews of the batch fit, they are the
+# nearest that fit anywhere (every vehicle outside the batch is farther). Otherwise the batch grows. So the
+# cost follows how far one must look, not the size of the fleet.
 _HERE = "ST_SetSRID(ST_MakePoint(:x, :y), 2154)"
 _NEAREST = f"""
-SELECT c.id, c.name, l.ts AS position_at, ST_Distance(l.geom, {_HERE}) AS distance_m
-  FROM live_state l JOIN crews c ON c.vehicle_id = l.asset_id
- WHERE l.geom IS NOT NULL AND CAST(:skill AS text) = ANY(c.skills)
-   AND {crews_mod.QUALIFIED_SQL} AND {crews_mod.AVAILABLE_SQL}
- ORDER BY l.geom <-> {_HERE}
+SELECT c.id, c.name, near.ts AS position_at, ST_Distance(near.geom, {_HERE}) AS distance_m
+  FROM (SELECT l.asset_id, l.geom, l.ts, l.geom <-> {_HERE} AS d FROM live_state l
+         WHERE l.geom IS NOT NULL ORDER BY l.geom <-> {_HERE} LIMIT :batch) AS near
+  JOIN crews c ON c.vehicle_id = near.asset_id
+ WHERE CAST(:skill AS text) = ANY(c.skills) AND {crews_mod.QUALIFIED_SQL} AND {crews_mod.AVAILABLE_SQL}
+ ORDER BY near.d
  LIMIT :limit
 """
+FIRST_BATCH = 32
+
+
+def _day(when: dt.datetime) -> dt.date:
+    """The Paris day of ``when``: clearances are valid per day."""
+    return sla._aware(when).astimezone(sla.PARIS).date()
+
+
+def nearest_qualified(session: Session, x: float, y: float, skill: str, needs: tuple[str, ...],
+                      when: dt.datetime, limit: int = 3) -> list:
+    """Rows (id, name, position_at, distance_m) of the ``limit`` crews nearest to (x, y) (Lambert-93) by their
+    vehicle's live position that have ``skill``, every clearance of ``needs`` and work at ``when``."""
+    params = {"x": x, "y": y, "skill": skill, "limit": limit,
+              **crews_mod.qualification_params(_day(when), needs), **crews_mod.availability_params(when)}
+    batch, fleet = max(FIRST_BATCH, 4 * limit), None
+    while True:
+        rows = session.execute(text(_NEAREST), {**params, "batch": batch}).all()
+        if len(rows) >= limit:
+            return rows
+        if fleet is None:
+            fleet = session.execute(text("SELECT count(*) FROM live_state WHERE geom IS NOT NULL")).scalar_one()
+        if batch >= fleet:
+            return rows
+        batch *= 8
 
 
 @dataclass(frozen=True)
@@ -105,11 +132,7 @@ def propose(session: Session, order_id: int, when: dt.datetime | None = None, li
     """The ``limit`` nearest crews that may take the order at ``when`` (default now), nearest first."""
     when = when or dt.datetime.now(dt.UTC)
     order, x, y = _order(session, order_id)
-    params = {"x": x, "y": y, "skill": order.category, "limit": limit,
-              **crews_mod.qualification_params(when.astimezone(crews_mod.sla.PARIS).date(),
-                                               needs_of(order.category, needs)),
-              **crews_mod.availability_params(when)}
-    rows = session.execute(text(_NEAREST), params).all()
+    rows = nearest_qualified(session, x, y, order.category, needs_of(order.category, needs), when, limit)
     queued = queues(session, [r.id for r in rows], but=order_id) if rows else {}
     out = []
     for r in rows:
@@ -146,7 +169,7 @@ def assign(session: Session, order_id: int, crew_id: int, actor: int | None, ver
     if order is None:
         raise NotFoundError(f"work order {order_id} does not exist")
     when = at or dt.datetime.now(dt.UTC)
-    check_qualified(session, order, crew_id, when.astimezone(crews_mod.sla.PARIS).date())
+    check_qualified(session, order, crew_id, _day(when))
     return orders.transition(session, order_id, "assigned", actor, expected_version=version, crew_id=crew_id, at=at)
 
 

@@ -64,6 +64,7 @@ class OrderQuery:
     origins: list[str] = field(default_factory=list)
     crew_id: int | None = None
     asset_id: int | None = None
+    within_crews: list[int] | None = None  # what the caller may see at all (None: every order)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
 
@@ -115,6 +116,9 @@ def list_orders(session: Session, query: OrderQuery) -> OrderPage:
     if query.crew_id is not None:
         where.append("o.crew_id = :crew_id")
         params["crew_id"] = query.crew_id
+    if query.within_crews is not None:
+        where.append("o.crew_id = ANY(:within_crews)")
+        params["within_crews"] = list(query.within_crews)
     if query.asset_id is not None:
         where.append("EXISTS (SELECT 1 FROM work_order_assets wa WHERE wa.order_id = o.id AND wa.asset_id = :asset)")
         params["asset"] = query.asset_id

@@ -168,6 +168,29 @@ def move_cmd(order_id: int, state: str, crew: str | None, reason: str | None, at
     click.echo(_line(item))
 
 
+@orders_group.command("propose")
+@click.argument("order_id", type=int)
+@click.option("--limit", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--at", "when", default=None, help="At this time (ISO 8601; default now): shifts, clearances.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def propose_cmd(order_id: int, limit: int, when: str | None, as_json: bool) -> None:
+    """The nearest crews that may take the order (skill, valid clearances, working or on call), by the live
+    position of their vehicle: distance, travel time, queue and breach risk."""
+    at = parse_instant(when, "--at")
+    with unit_of_work(engine(), None) as session:
+        found = dispatch.propose(session, order_id, when=at, limit=limit)
+    if as_json:
+        _echo_json([p.__dict__ for p in found])
+        return
+    for p in found:
+        risk = ", ".join(c for c, late in (("response", p.response_breach), ("resolution", p.resolution_breach))
+                         if late)
+        click.echo(f"{p.crew_id:>5} {p.name:<20} {p.distance_m / 1000:6.2f} km {p.travel_min:5.0f} min "
+                   f"queue {len(p.queue)}  eta {p.eta.astimezone(sla.PARIS):%d/%m %H:%M}  "
+                   f"{'WOULD BREACH ' + risk if risk else 'in time'}")
+    click.echo(f"{len(found)} crew(s) proposed" if found else "no qualified crew available")
+
+
 def _sync_once(since: dt.datetime | None, who: int) -> from_alarms.SyncResult:
     with unit_of_work(engine(), who) as session:
         return from_alarms.sync_alarms(session, since=since, actor_id=who)

@@ -14,8 +14,10 @@ from assets.alarms.lifecycle import clear_active, raise_alarm
 from assets.alarms.queries import iso
 from assets.db import unit_of_work
 from fieldservice.crews import add_member, set_clearance
+from fieldservice.orders import create_order
 from tests.assets.alarm_helpers import lighting_cabinet
-from tests.fieldservice.helpers import crew, lighting_policy, user
+from tests.assets.helpers import near
+from tests.fieldservice.helpers import WHEN, crew, crew_with_van, lighting_policy, user
 
 T0 = dt.datetime(2026, 11, 3, 21, 0, tzinfo=dt.UTC)
 
@@ -121,3 +123,20 @@ def test_bad_input_names_the_field(run, engine: Engine) -> None:
     assert cancelled.exit_code == 0 and "cancelled" in cancelled.output
     final = run("orders", "move", order_id, "assigned", "--user", "olga")
     assert "allowed from cancelled: none (final state)" in final.output
+
+
+def test_propose_shows_the_nearest_qualified_crews(run, engine: Engine, db_url: str) -> None:
+    far = crew_with_van(engine, db_url, "Loin", 4200)
+    near_one = crew_with_van(engine, db_url, "Proche", 700)
+    crew_with_van(engine, db_url, "Sans BR", 100, clearance=None)
+    with unit_of_work(engine, None) as s:
+        order_id = create_order(s, origin="planner", category="lighting", location=near(), at=WHEN).id
+    shown = run("orders", "propose", str(order_id), "--at", WHEN.isoformat())
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert "Proche" in lines[0] and "0.70 km" in lines[0] and "queue 0" in lines[0] and "in time" in lines[0]
+    assert "Loin" in lines[1] and "Sans BR" not in shown.output and lines[2] == "2 crew(s) proposed"
+    as_json = json.loads(run("orders", "propose", str(order_id), "--at", WHEN.isoformat(), "--json").output)
+    assert [p["crew_id"] for p in as_json] == [near_one, far]
+    sunday = run("orders", "propose", str(order_id), "--at", "2026-11-15T10:00")
+    assert sunday.output.strip() == "no qualified crew available"

@@ -6,43 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from shapely.geometry import Point
 from sqlalchemy import Engine
 
 from assets.db import unit_of_work
 from assets.errors import ValidationError
-from assets.store import create_asset
-from fieldservice import crews, dispatch
+from fieldservice import dispatch
 from fieldservice.orders import create_order, transition
 from fieldservice.sla import PARIS
-from gis.crs import from_storage
-from gis.geometry import reproject
-from tests.assets.alarm_helpers import position, write
 from tests.assets.helpers import near
-from tests.fieldservice.helpers import lighting_policy, user
-
-WHEN = dt.datetime(2026, 11, 9, 10, 0, tzinfo=PARIS)  # a Monday morning
-MONDAY = 0
-
-
-def _crew(engine: Engine, db_url: str, name: str, dx: float, *, skills: tuple[str, ...] = ("lighting",),
-          clearance: tuple[str, dt.date] | None = ("BR", dt.date(2027, 12, 31)), kind: str | None = "shift",
-          vehicle: bool = True) -> int:
-    """A crew of one, its van ``dx`` metres east of place Darcy (live position), working on Mondays."""
-    member = user(engine, name.lower().replace(" ", "-"))
-    with unit_of_work(engine, None) as s:
-        plate = f"AB-{abs(hash(name)) % 1000:03d}-CD"
-        van = create_asset(s, "vehicle", {"code": f"VEH-{name}", "geom": near(), "plate": plate}).id
-        crew = crews.create_crew(s, name, skills, van if vehicle else None).id
-        crews.add_member(s, crew, member)
-        if clearance:
-            crews.set_clearance(s, member, *clearance)
-        if kind:
-            crews.add_shift(s, crew, dt.time(7, 30), dt.time(16), kind=kind, weekday=MONDAY)
-    lonlat = reproject(near(dx), from_storage())
-    assert isinstance(lonlat, Point)
-    write(db_url, position(van, WHEN - dt.timedelta(minutes=2), lonlat.x, lonlat.y))
-    return crew
+from tests.fieldservice.helpers import WHEN, crew_with_van, lighting_policy
 
 
 def _order(engine: Engine, **extra: object) -> int:
@@ -51,19 +23,22 @@ def _order(engine: Engine, **extra: object) -> int:
                             at=WHEN - dt.timedelta(minutes=30), **extra).id
 
 
-def test_the_nearest_qualified_available_crew_is_proposed(engine: Engine, db_url: str) -> None:
+@pytest.mark.parametrize("first_batch", [32, 1])  # 1: the 5 nearer unfit vans fill the first batches
+def test_the_nearest_qualified_available_crew_is_proposed(engine: Engine, db_url: str, first_batch: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dispatch, "FIRST_BATCH", first_batch)
     lighting_policy(engine, "urgent")  # respond within 2 h
     order = _order(engine)
     skipped = {
-        "No BR": _crew(engine, db_url, "No BR", 100, clearance=None),
-        "Expired": _crew(engine, db_url, "Expired", 150, clearance=("BR", dt.date(2026, 11, 8))),
-        "Signals": _crew(engine, db_url, "Signals", 200, skills=("signals",)),
-        "Off": _crew(engine, db_url, "Off", 250, kind=None),
-        "No van": _crew(engine, db_url, "No van", 50, vehicle=False),
+        "No BR": crew_with_van(engine, db_url, "No BR", 100, clearance=None),
+        "Expired": crew_with_van(engine, db_url, "Expired", 150, clearance=("BR", dt.date(2026, 11, 8))),
+        "Signals": crew_with_van(engine, db_url, "Signals", 200, skills=("signals",)),
+        "Off": crew_with_van(engine, db_url, "Off", 250, kind=None),
+        "No van": crew_with_van(engine, db_url, "No van", 50, vehicle=False),
     }
-    far = _crew(engine, db_url, "Far", 9000)
-    on_call = _crew(engine, db_url, "On call", 3000, kind="on_call")
-    near_ok = _crew(engine, db_url, "Near", 1000)
+    far = crew_with_van(engine, db_url, "Far", 9000)
+    on_call = crew_with_van(engine, db_url, "On call", 3000, kind="on_call")
+    near_ok = crew_with_van(engine, db_url, "Near", 1000)
     with unit_of_work(engine, None) as s:
         proposals = dispatch.propose(s, order, when=WHEN, limit=5)
     assert [p.crew_id for p in proposals] == [near_ok, on_call, far]
@@ -93,12 +68,12 @@ def test_the_nearest_qualified_available_crew_is_proposed(engine: Engine, db_url
 
 def test_assign_refuses_an_unqualified_crew_naming_what_it_lacks(engine: Engine, db_url: str) -> None:
     order = _order(engine)
-    signals = _crew(engine, db_url, "Signals", 200, skills=("signals",), clearance=None)
+    signals = crew_with_van(engine, db_url, "Signals", 200, skills=("signals",), clearance=None)
     with unit_of_work(engine, None) as s, pytest.raises(ValidationError) as caught:
         dispatch.assign(s, order, signals, None, 1, at=WHEN)
     assert str(caught.value) == ("crew_id: crew 'Signals' lacks the skill lighting and holds no valid BR clearance "
                                  "on 2026-11-09")
-    good = _crew(engine, db_url, "Good", 400)
+    good = crew_with_van(engine, db_url, "Good", 400)
     with unit_of_work(engine, None) as s:
         assigned = dispatch.assign(s, order, good, None, 1, at=WHEN)
         assert (assigned.state, assigned.crew_id, assigned.version) == ("assigned", good, 2)

@@ -63,6 +63,13 @@ GET    /api/v1/commands/<int:command_id>           no        yes   yes     yes  
 POST   /api/v1/commands/<int:command_id>/confirm   no        yes   no      yes        yes      no   no
 POST   /api/v1/commands/<int:command_id>/cancel    no        yes   no      yes        yes      no   no
 GET    /api/v1/commands/<int:command_id>/log       no        yes   yes     yes        yes      no   no
+GET    /api/v1/work-orders                         no        yes   yes     yes        yes      yes  no
+GET    /api/v1/work-orders/<int:order_id>          no        yes   yes     yes        yes      yes  no
+POST   /api/v1/work-orders                         no        yes   yes     yes        yes      no   no
+POST   /api/v1/work-orders/<int:order_id>/transition  no     yes   no      yes        yes      yes  no
+GET    /api/v1/work-orders/<int:order_id>/proposals   no     yes   no      yes        yes      no   no
+GET    /api/v1/crews                               no        yes   yes     yes        yes      yes  no
+GET    /api/v1/kpis                                no        yes   yes     yes        yes      no   no
 GET    /tiles/layers.json                          no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<layer>/<z>/<x>/<y>.mvt              no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<any(lighting, environment, energy):layer>/<z>/<x>/<y>.mvt  no  yes  yes  yes  yes  yes  yes
@@ -149,7 +156,8 @@ def test_role_matrix(app: Flask, people: People, engine) -> None:
         lamp = create_asset(session, "luminaire", {"code": "L-1", "geom": near(), **MINIMAL["luminaire"]}).id
         van = create_asset(session, "vehicle", {"code": "V-1", "geom": near(5), **MINIMAL["vehicle"]}).id
     values = {
-        "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "name": "nobody", "import_id": "0" * 32,
+        "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "order_id": "1", "name": "nobody",
+        "import_id": "0" * 32,
         "filename": "citypilot.css", "collection_id": "luminaire", "feature_id": str(lamp),
         "ext": "csv", "fmt": "json", "code": "lamp_out", "request_id": "1",
         "z": "14", "x": "8421", "y": "5741", "layer": "nosuch",
