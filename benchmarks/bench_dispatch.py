@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import time
 
 from sqlalchemy import text
-from support import admin_url_argument, figure, postgres_admin_url
+from support import admin_url_argument, figure, percentiles, postgres_admin_url, timed
 
 from assets.db import unit_of_work
 from assets.db.admin import create_migrated_database, drop_database
@@ -34,20 +33,6 @@ BOX = (850_000.0, 6_689_000.0, 857_000.0, 6_697_000.0)  # Lambert-93, Dijon and 
 ORDERS = 200
 BARE_KNN = ("SELECT asset_id, ST_Distance(geom, ST_SetSRID(ST_MakePoint(%s, %s), 2154)) FROM live_state "
             "WHERE geom IS NOT NULL ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%s, %s), 2154) LIMIT 1")
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
-
-
-def timed(fn, args: list) -> list[float]:
-    out = []
-    for a in args:
-        started = time.perf_counter()
-        fn(a)
-        out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 def _spot(rng: random.Random) -> tuple[float, float]:

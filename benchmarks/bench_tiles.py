@@ -44,7 +44,13 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy import Engine, text
-from support import ROOT, admin_url_argument, figure, postgres_admin_url  # first: puts the project on sys.path
+from support import (  # first: puts the project on sys.path
+    ROOT,
+    admin_url_argument,
+    figure,
+    percentiles,
+    postgres_admin_url,
+)
 
 from assets.db import make_engine, unit_of_work
 from assets.db.admin import create_migrated_database, database_url, drop_database
@@ -188,11 +194,6 @@ def free_port() -> int:
 
 
 # -- measuring ----------------------------------------------------------------------------------
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
 def sample_tiles(z: int, n: int, rng: random.Random) -> list[tuple[int, int]]:

@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import time
 
 from sqlalchemy import text
-from support import admin_url_argument, figure, postgres_admin_url
+from support import admin_url_argument, figure, percentiles, postgres_admin_url, timed
 
 from assets.db import unit_of_work
 from assets.db.admin import create_migrated_database, drop_database
@@ -34,20 +33,6 @@ WITH RECURSIVE down(id, kind, code, depth) AS (
 SELECT id, kind, code, depth FROM down
 """
 GRAPH = ("SELECT id, from_node_id, to_node_id FROM assets WHERE kind = 'fibre_segment' AND status = 'in_service'")
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
-
-
-def timed(fn, args: list) -> list[float]:
-    out = []
-    for a in args:
-        started = time.perf_counter()
-        fn(a)
-        out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 def run(admin_url: str, samples: int) -> None:

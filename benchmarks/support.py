@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -23,6 +26,22 @@ def figure(name: str, value: float | int, unit: str = "", fmt: str = ".2f") -> N
     """Print one benchmark figure line."""
     shown = f"{value:{fmt}}" if isinstance(value, float) else str(value)
     print(f"bench.{name}: {shown}{' ' + unit if unit else ''}", flush=True)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 of ``samples``."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def timed(fn: Callable[[Any], Any], args: list) -> list[float]:
+    """Milliseconds of ``fn(a)`` for each ``a``."""
+    out = []
+    for a in args:
+        started = time.perf_counter()
+        fn(a)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
 
 
 def admin_url_argument(parser: argparse.ArgumentParser) -> None:

@@ -96,16 +96,16 @@ def _sun(day: dt.date, latitude: float, longitude: float) -> tuple[dt.datetime, 
 def night(day: dt.date, cut: Cut | None = None, observer: Observer = DIJON) -> Night:
     """The night that starts on the evening of ``day``."""
     on, off = _sun(day, observer.latitude, observer.longitude)
-    cut_h = 0.0
-    if cut is not None:
-        start = dt.datetime.combine(day, cut.start, PARIS)
-        if cut.start < dt.time(12):  # a cut after midnight belongs to the next calendar day
-            start += dt.timedelta(days=1)
-        end = dt.datetime.combine(start.date(), cut.end, PARIS)
-        if end <= start:
-            end += dt.timedelta(days=1)
-        cut_h = _overlap_h(on, off, start, end)
+    cut_h = _overlap_h(on, off, *nightly_window(day, cut.start, cut.end)) if cut is not None else 0.0
     return Night(on, off, cut_h)
+
+
+def nightly_window(day: dt.date, start: dt.time, end: dt.time) -> tuple[dt.datetime, dt.datetime]:
+    """A window of local times (a night cut, a dimming period) in the night that starts on ``day``:
+    one that starts before noon is after midnight, on the next calendar day; it may wrap midnight."""
+    begin = dt.datetime.combine(day + dt.timedelta(days=start < dt.time(12)), start, PARIS)
+    finish = dt.datetime.combine(begin.date(), end, PARIS)
+    return begin, finish if finish > begin else finish + dt.timedelta(days=1)
 
 
 def month_days(month: str) -> list[dt.date]:

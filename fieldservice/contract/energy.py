@@ -33,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from assets.dimming import parse_profile
-from fieldservice.contract.burning import PARIS, Cut, Schedule, load_schedule, month_days, nights
+from fieldservice.contract.burning import PARIS, Cut, Schedule, load_schedule, month_days, nightly_window, nights
 
 TARGET = 0.65
 #: A stated estimate of the pre-renovation power (W, sodium lamp and its ballast) per luminaire type.
@@ -210,13 +210,6 @@ def metered(readings: Sequence[tuple[dt.datetime, float]], start: dt.datetime, e
     return out
 
 
-def _window(day: dt.date, start: dt.time, end: dt.time) -> tuple[dt.datetime, dt.datetime]:
-    """A nightly window in local time for the night starting on ``day`` (after midnight: the next day)."""
-    begin = dt.datetime.combine(day + dt.timedelta(days=start < dt.time(12)), start, PARIS)
-    finish = dt.datetime.combine(begin.date(), end, PARIS)
-    return begin, finish if finish > begin else finish + dt.timedelta(days=1)
-
-
 def _overlap_h(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.datetime]) -> float:
     return max(0.0, (min(a[1], b[1]) - max(a[0], b[0])).total_seconds() / 3600)
 
@@ -229,10 +222,10 @@ def _lit_factor(month: str, cut: Cut | None, profile: str | None) -> float:
     for n in nights(month, cut):
         lit = (n.on, n.off)
         day = n.on.astimezone(PARIS).date()
-        off = _window(day, cut.start, cut.end) if cut else None
+        off = nightly_window(day, cut.start, cut.end) if cut else None
         hours = n.hours
         if dimming is not None and dimming.level < 100:
-            dim = _window(day, dt.time(int(dimming.start_h) % 24, int(dimming.start_h % 1 * 60)),
+            dim = nightly_window(day, dt.time(int(dimming.start_h) % 24, int(dimming.start_h % 1 * 60)),
                           dt.time(int(dimming.end_h) % 24, int(dimming.end_h % 1 * 60)))
             dimmed = _overlap_h(dim, lit)
             if off is not None:  # the cut's part of the dimmed window is not lit at all
