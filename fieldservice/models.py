@@ -25,8 +25,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assets.alarms.models import Alarm  # noqa: F401  (work_orders.alarm_id: the table must be mapped)
 from assets.live.models import LiveState
 from assets.models.base import Base, geometry_column, utcnow_column
+from assets.models.people import User  # noqa: F401  (crew_members.user_id)
+from assets.reports.models import CitizenReport  # noqa: F401  (work_order_reports.report_id)
 from fieldservice.states import STATES
 
 SKILLS = ("lighting", "signals", "video", "fibre", "buildings")
