@@ -216,9 +216,11 @@ def fetch(conn: http.client.HTTPConnection, path: str, token: str) -> tuple[int,
 
 def measure(port: int, token: str, bare_url: str, samples: int, max_features: int) -> None:
     rng = random.Random(7)
-    http_conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     with psycopg.connect(bare_url, options=SESSION_OPTIONS, autocommit=True) as bare:
         for z in ZOOMS:
+            # A connection per zoom: the bare-only measurements between zooms outlast gunicorn's keep-alive
+            # (2 s), after which the server closes an idle connection (RemoteDisconnected on the next GET).
+            http_conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             tiles = sample_tiles(z, samples, rng)
             for x, y in tiles[:20]:  # warm up: a server that has been running
                 fetch(http_conn, f"/tiles/{LAYER}/{z}/{x}/{y}.mvt", token)
@@ -262,7 +264,7 @@ def measure(port: int, token: str, bare_url: str, samples: int, max_features: in
                     sizes.append(len(data))
                 figure(f"tiles.z{z}_all_features_bare_p95_ms", percentiles(forced)[1], "ms")
                 figure(f"tiles.z{z}_all_features_max_bytes", max(sizes), "bytes")
-    http_conn.close()
+            http_conn.close()
 
 
 def _is_clusters(bare: psycopg.Connection, mode: str, z: int, x: int, y: int, max_features: int) -> bool:
