@@ -135,3 +135,40 @@ def test_a_paused_plan_makes_nothing_and_bad_plans_name_their_fields(engine: Eng
     fields = {e.field for e in caught.value.errors}
     assert fields == {"name", "category", "split", "horizon_days", "dtstart", "asset_kind", "commune_insee",
                       "asset_ids"}
+
+
+def test_the_plans_and_escalations_commands(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from app.cli import build_cli, planning_cmd
+    from app.cli.context import engine as cli_engine
+
+    _lamps(engine)
+    start = (dt.datetime.now(PARIS) + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    breached = (start + dt.timedelta(hours=8, minutes=1)).isoformat()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    cli_engine.cache_clear()
+    cli = build_cli(planning_cmd)
+    run = CliRunner().invoke
+    try:
+        added = run(cli, ["plans", "add", "Patrouille de nuit", "--category", "lighting", "--rrule",
+                          "FREQ=YEARLY", "--start", start.isoformat(), "--kind", "luminaire",
+                          "--split", "commune", "--due-after", "480", "--horizon", "7"])
+        assert added.exit_code == 0, added.output
+        assert "Patrouille de nuit" in added.output and f"next {start:%Y-%m-%d %H:%M}" in added.output
+        bad = run(cli, ["plans", "add", "X", "--category", "lighting", "--rrule", "FREQ=NEVER",
+                        "--start", "2026-01-06"])
+        assert bad.exit_code == 1 and bad.output.startswith("error: rrule: 'FREQ=NEVER' is not an RFC 5545 rule")
+        first = run(cli, ["plans", "run"])
+        assert first.exit_code == 0, first.output
+        assert first.output.strip().endswith("2 order(s) made")  # the occurrence in 3 days, in each commune
+        assert run(cli, ["plans", "run"]).output.strip() == "0 order(s) made"
+        listed = run(cli, ["plans", "list"])
+        assert "2 order(s) made" in listed.output and "plans 1–1 of 1" in listed.output
+        assert "paused" in run(cli, ["plans", "pause", "Patrouille de nuit"]).output
+        escalated = run(cli, ["escalations", "run", "--at", breached])
+        assert escalated.exit_code == 0 and "2 escalation(s)" in escalated.output, escalated.output
+        assert "resolution breached" in escalated.output
+        assert "2 of 2 escalation(s)" in run(cli, ["escalations", "list"]).output
+    finally:
+        cli_engine.cache_clear()
