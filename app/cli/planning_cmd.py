@@ -18,6 +18,7 @@ from assets.db import unit_of_work
 from assets.errors import FieldError, ValidationError
 from assets.kinds import all_kinds
 from fieldservice import escalation, recurrence, sla
+from fieldservice.demo import load_demo_fieldservice
 from fieldservice.models import PRIORITIES
 from fieldservice.orders import CATEGORIES
 from fieldservice.planning_models import LEVELS, SPLITS
@@ -26,6 +27,23 @@ from fieldservice.planning_models import LEVELS, SPLITS
 def register(cli: click.Group) -> None:
     cli.add_command(plans_group)
     cli.add_command(escalations_group)
+    demo = cli.commands.get("demo")
+    if isinstance(demo, click.Group):
+        demo.add_command(demo_fieldservice_cmd)
+
+
+@click.command("fieldservice")
+@click.option("--seed", type=int, default=11, show_default=True, help="Same seed, same orders.")
+def demo_fieldservice_cmd(seed: int) -> None:
+    """Load the demo's example SLA policies, crews (members, vehicles, clearances, shifts, on call),
+    maintenance plans and open and closed orders (does nothing if already loaded; the demo city first)."""
+    with unit_of_work(engine(), None) as session:
+        result = load_demo_fieldservice(session, seed=seed)
+    if not result.loaded:
+        click.echo("the demo's field service is already loaded")
+        return
+    click.echo(f"field service: {result.policies} example SLA policies, {result.crews} crews, {result.orders} orders, "
+               f"{result.planned} planned orders, {result.escalations} escalation(s)")
 
 
 def _echo_json(data: Any) -> None:
