@@ -82,6 +82,7 @@ demo: bootstrap
 	$(CITYPILOT) db upgrade
 	$(CITYPILOT) demo load
 	$(CITYPILOT) devices provision
+	$(CITYPILOT) demo fieldservice  # example SLA policies, crews, maintenance plans, open and closed orders
 	@$(MAKE) --no-print-directory demo-stop
 	@mkdir -p $(RUN_DIR)/logs
 	nohup $(CITYPILOT) ingest --osmand-port $(OSMAND_PORT) >> $(RUN_DIR)/logs/ingest.log 2>&1 & echo $$! > $(RUN_DIR)/ingest.pid
@@ -92,6 +93,8 @@ demo: bootstrap
 	nohup $(CITYPILOT) simulate --osmand-url http://127.0.0.1:$(OSMAND_PORT)/ >> $(RUN_DIR)/logs/simulate.log 2>&1 & echo $$! > $(RUN_DIR)/simulate.pid
 	nohup $(CITYPILOT) modbus poll >> $(RUN_DIR)/logs/modbus.log 2>&1 & echo $$! > $(RUN_DIR)/modbus.pid
 	nohup $(CITYPILOT) alarms run >> $(RUN_DIR)/logs/alarms.log 2>&1 & echo $$! > $(RUN_DIR)/alarms.pid
+	nohup $(CITYPILOT) escalations run --every 60 >> $(RUN_DIR)/logs/escalations.log 2>&1 & echo $$! > $(RUN_DIR)/escalations.pid
+	nohup $(CITYPILOT) plans run --every 3600 >> $(RUN_DIR)/logs/plans.log 2>&1 & echo $$! > $(RUN_DIR)/plans.pid
 	@for _ in $$(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:$(WEB_PORT)/healthz && break; sleep 0.5; done
 	@$(CITYPILOT) services status
 	@echo
@@ -104,7 +107,7 @@ demo: bootstrap
 
 # Stops what `make demo` started in the background (the private servers keep running: citypilot services down).
 demo-stop:
-	@for name in simulate modbus alarms commands ingest serve; do \
+	@for name in simulate modbus alarms commands ingest serve escalations plans; do \
 	  pidfile=$(RUN_DIR)/$$name.pid; pid=$$(cat $$pidfile 2>/dev/null || true); \
 	  if [ -n "$$pid" ] && grep -qs citypilot /proc/$$pid/cmdline; then \
 	    kill -TERM $$pid; for _ in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \

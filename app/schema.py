@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from assets.schema import TABLE_MODULES, Base, metadata
 from fieldservice import models as fieldservice_models
+from fieldservice import planning_models
 
-ALL_TABLE_MODULES = (*TABLE_MODULES, fieldservice_models)
+ALL_TABLE_MODULES = (*TABLE_MODULES, fieldservice_models, planning_models)
 
 __all__ = ["ALL_TABLE_MODULES", "Base", "metadata"]

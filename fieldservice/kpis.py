@@ -123,3 +123,66 @@ _CLOCK_RANK = {name: i for i, name in enumerate(sla.CLOCKS)}
 
 def _key(category: str, priority: str, clock: str) -> tuple[str, int, int]:
     return category, _PRIORITY_RANK.get(priority, 9), _CLOCK_RANK[clock]
+
+
+#: What :func:`breakdown` groups by: the order's commune or its crew.
+GROUPINGS = {"commune": ("o.commune_insee", "(SELECT name FROM communes WHERE insee = o.commune_insee "
+                                            "AND valid_to IS NULL)"),
+             "crew": ("o.crew_id::text", "(SELECT name FROM crews WHERE id = o.crew_id)")}
+#: Backlog ages (days): under 1, 1 to 7, over 7.
+BACKLOG_AGES = ("lt_1d", "d1_7", "gt_7d")
+
+
+def _clock_sql(clock: str) -> str:
+    due, stop = f"o.{clock}_due", f"o.{STOP_COLUMNS[clock]}"
+    counted = f"{due} >= :lo AND {due} < :hi AND o.state <> 'cancelled'"
+    span = f"extract(epoch FROM {stop} - o.created_at) / 60"
+    return (f"count(*) FILTER (WHERE {counted} AND {stop} <= {due}) AS {clock}_on_time, "
+            f"count(*) FILTER (WHERE {counted} AND {stop} IS NOT NULL) AS {clock}_closed, "
+            f"count(*) FILTER (WHERE {counted} AND {stop} IS NULL AND {due} < :now) AS {clock}_overdue, "
+            f"avg({span}) FILTER (WHERE {counted}) AS {clock}_mean, "
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {span}) FILTER (WHERE {counted}) AS {clock}_median, "
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {span}) FILTER (WHERE {counted}) AS {clock}_p90")
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def breakdown(session: Session, month: str, by: str, now: dt.datetime | None = None) -> list[dict[str, object]]:
+    """The month's figures per commune or per crew: orders opened and closed in the month; per clock
+    (response: time to intervene, resolution: time to repair) the on-time rate on time ÷ (closed + open
+    overdue) over the orders due in the month, and mean, median and p90 minutes; the open backlog at ``now``
+    by age. Rows by label; orders without a commune or crew under a null key."""
+    if by not in GROUPINGS:
+        raise ValidationError(FieldError("by", f"{by!r}: group by {' or '.join(GROUPINGS)}"))
+    lo, hi = month_bounds(month)
+    now = now or dt.datetime.now(dt.UTC)
+    key, label = GROUPINGS[by]
+    open_now = "o.state <> ALL(:closed) AND o.created_at <= :now"
+    age = "(:now - o.created_at)"
+    rows = session.execute(text(
+        f"SELECT {key} AS key, min({label}) AS label, "
+        "count(*) FILTER (WHERE o.created_at >= :lo AND o.created_at < :hi) AS opened, "
+        "count(*) FILTER (WHERE o.done_at >= :lo AND o.done_at < :hi AND o.state <> 'cancelled') AS closed, "
+        f"{_clock_sql('response')}, {_clock_sql('resolution')}, "
+        f"count(*) FILTER (WHERE {open_now}) AS backlog, "
+        f"count(*) FILTER (WHERE {open_now} AND {age} < interval '1 day') AS lt_1d, "
+        f"count(*) FILTER (WHERE {open_now} AND {age} >= interval '1 day' AND {age} < interval '7 days') AS d1_7, "
+        f"count(*) FILTER (WHERE {open_now} AND {age} >= interval '7 days') AS gt_7d "
+        "FROM work_orders o WHERE o.created_at < :hi AND (o.created_at >= :lo OR o.done_at >= :lo "
+        "OR o.response_due >= :lo OR o.resolution_due >= :lo OR o.state <> ALL(:closed)) "
+        "GROUP BY 1"), {"lo": lo, "hi": hi, "now": now, "closed": ["done", "verified", "cancelled"]}).all()
+    out = []
+    for r in rows:
+        item: dict[str, object] = {"key": r.key, "label": r.label, "opened": r.opened, "closed": r.closed}
+        for clock in ("response", "resolution"):
+            on_time, closed, overdue = (getattr(r, f"{clock}_{x}") for x in ("on_time", "closed", "overdue"))
+            item[clock] = {"on_time": on_time, "closed": closed, "open_overdue": overdue,
+                           "rate": None if closed + overdue == 0 else round(on_time / (closed + overdue), 4),
+                           **{stat: _minutes(getattr(r, f"{clock}_{stat}")) for stat in ("mean", "median", "p90")}}
+        item["backlog"] = {"total": r.backlog, **{name: getattr(r, name) for name in BACKLOG_AGES}}
+        if item["opened"] or item["closed"] or r.backlog or r.response_closed + r.response_overdue \
+                or r.resolution_closed + r.resolution_overdue:
+            out.append(item)
+    return sorted(out, key=lambda i: (i["key"] is None, str(i["label"] or ""), str(i["key"])))

@@ -119,6 +119,8 @@ class SlaPolicy(Base):
     penalty_fixed: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False, server_default="0")
     penalty_per_hour: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False, server_default="0")
     penalty_cap: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    #: Escalate an open order this many minutes before a due time (None: a quarter of the budget, at least 15).
+    escalate_before_min: Mapped[int | None] = mapped_column(Integer)
 
 
 class WorkOrder(Base):

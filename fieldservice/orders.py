@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from assets.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from fieldservice import proof, sla
+from fieldservice.announce import order_changed
 from fieldservice.checklists import ensure_checklist
 from fieldservice.models import (
     ORIGINS,
@@ -131,6 +132,7 @@ def create_order(
     session.refresh(order, ["geom", "commune_insee"])
     refresh_due(session, order, now)
     session.flush()
+    order_changed(session, order.id, order.state, order.crew_id, "created")
     return order
 
 
@@ -208,6 +210,7 @@ def transition(
     if to in CLOSED:
         close_reports_of(session, order.id)
     session.flush()
+    order_changed(session, order.id, order.state, order.crew_id, "moved")
     return order
 
 

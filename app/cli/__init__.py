@@ -27,6 +27,7 @@ def feature_modules() -> list[ModuleType]:
         modbus_cmd,
         open311_cmd,
         orders_cmd,
+        planning_cmd,
         serve_cmd,
         services_cmd,
         simulate_cmd,
@@ -37,7 +38,9 @@ def feature_modules() -> list[ModuleType]:
     # accounts_cmd adds `users password` and `tokens`: it comes right after users_cmd
     return [
         services_cmd, db_cmd, users_cmd, accounts_cmd, assets_cmd, io_cmd, demo_cmd, stats_cmd,
-        ingest_cmd, simulate_cmd, modbus_cmd, alarms_cmd, commands_cmd, crews_cmd, orders_cmd, kpis_cmd, contract_cmd,
+        ingest_cmd, simulate_cmd, modbus_cmd, alarms_cmd, commands_cmd, crews_cmd, orders_cmd,
+        planning_cmd,  # fsplan: plans, escalations
+        kpis_cmd, contract_cmd,
         open311_cmd,
         maintenance_cmd, serve_cmd,
     ]

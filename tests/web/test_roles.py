@@ -77,6 +77,12 @@ POST   /api/v1/work-orders/<int:order_id>/attachments  no    yes   no      yes  
 GET    /api/v1/work-orders/<int:order_id>/attachments/<int:attachment_id>  no  yes  yes  yes  yes  yes  no
 GET    /api/v1/crews                               no        yes   yes     yes        yes      yes  no
 GET    /api/v1/kpis                                no        yes   yes     yes        yes      no   no
+GET    /api/v1/maintenance-plans                   no        yes   yes     yes        yes      no   no
+POST   /api/v1/maintenance-plans                   no        yes   yes     yes        no       no   no
+GET    /api/v1/maintenance-plans/<int:plan_id>     no        yes   yes     yes        yes      no   no
+POST   /api/v1/maintenance-plans/run               no        yes   yes     yes        no       no   no
+GET    /api/v1/escalations                         no        yes   yes     yes        yes      no   no
+GET    /api/v1/kpis/breakdown                      no        yes   yes     yes        yes      no   no
 GET    /tiles/layers.json                          no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<layer>/<z>/<x>/<y>.mvt              no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<any(lighting, environment, energy):layer>/<z>/<x>/<y>.mvt  no  yes  yes  yes  yes  yes  yes
@@ -163,7 +169,7 @@ def test_role_matrix(app: Flask, people: People, engine) -> None:
         lamp = create_asset(session, "luminaire", {"code": "L-1", "geom": near(), **MINIMAL["luminaire"]}).id
         van = create_asset(session, "vehicle", {"code": "V-1", "geom": near(5), **MINIMAL["vehicle"]}).id
     values = {
-        "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "order_id": "1", "name": "nobody",
+        "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "order_id": "1", "name": "nobody", "plan_id": "1",
         "import_id": "0" * 32,
         "filename": "citypilot.css", "collection_id": "luminaire", "feature_id": str(lamp),
         "ext": "csv", "fmt": "json", "code": "lamp_out", "request_id": "1", "attachment_id": "1", "key": "signage",

@@ -16,6 +16,7 @@ from app.web.api.blueprint import bp
 RESOURCES = (
     "meta", "assets", "quality", "history", "topology", "live", "stats", "imports", "exports", "users", "alarms",
     "commands", "work_orders", "work_records", "crews",
+    "planning",  # maintenance plans, escalations, KPIs per commune/crew
 )
 
 

@@ -5,6 +5,7 @@ import { Commands } from './commands.js';
 import { Counters } from './counters.js';
 import { announce, fmtNumber, h, stateLabel, t } from './i18n.js';
 import { CityMap } from './map.js';
+import { OrdersPanel } from './orders.js';
 import { AssetPanel } from './panel.js';
 import { FrameBatch, LiveStream } from './stream.js';
 import { STATES } from './styles.js';
@@ -37,6 +38,7 @@ panel.onLoaded = (feature) => {
 const openAsset = (id, options) => panel.open(id, options);
 const alarms = new AlarmList(document.getElementById('cr-alarm-list'), document.getElementById('cr-alarm-count'),
   { showOnMap, openAsset });
+const orders = new OrdersPanel(document.getElementById('cr-orders'), city, { showOnMap });
 const commands = new Commands(city, {
   box: document.getElementById('cr-command'), pending: document.getElementById('cr-pending'), drawButton: addDrawButton(city),
 });
@@ -95,6 +97,7 @@ function loadAll() {
   alarms.load();
   vehicles.load().catch(() => {});
   commands.loadPending();
+  orders.load();
 }
 
 const batch = new FrameBatch((states, positions) => {
@@ -106,6 +109,8 @@ const stream = new LiveStream({
   position: (event) => batch.position(event),
   alarm: (event) => alarms.onEvent(event),
   command: (event) => commands.onEvent(event),
+  order: (event) => orders.onOrder(event),
+  escalation: (event) => orders.onEscalation(event),
   resync: () => { city.resync(); loadAll(); },
   status: setStatus,
 });
@@ -113,4 +118,4 @@ stream.open();
 loadAll();
 
 // For tests and the curious: the page's parts.
-window.controlRoom = { city, vehicles, counters, alarms, panel, commands, batch, stream };
+window.controlRoom = { city, vehicles, counters, alarms, panel, commands, orders, batch, stream };

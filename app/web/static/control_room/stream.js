@@ -46,7 +46,7 @@ export class FrameBatch {
 }
 
 export class LiveStream {
-  /** `handlers`: {state, position, alarm, command, resync, status} functions, each optional. */
+  /** `handlers`: {state, position, alarm, command, order, escalation, resync, status} functions, each optional. */
   constructor(handlers) {
     this.handlers = handlers;
     this.source = null;
@@ -56,7 +56,7 @@ export class LiveStream {
   open() {
     const source = new EventSource(config.urls.stream, { withCredentials: true });
     this.source = source;
-    for (const name of ['state', 'position', 'alarm', 'command', 'resync']) {
+    for (const name of ['state', 'position', 'alarm', 'command', 'order', 'escalation', 'resync']) {
       source.addEventListener(name, (message) => {
         let data = {};
         try { data = JSON.parse(message.data); } catch { return; }
