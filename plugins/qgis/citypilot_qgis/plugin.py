@@ -1,0 +1,1 @@
+"""The QGIS side of CityPilot (filled in by the ui package)."""
