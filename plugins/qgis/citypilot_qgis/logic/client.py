@@ -6,7 +6,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,7 +193,7 @@ class Client:
         return self.get("/alarms", **filters)
 
     def acknowledge_alarm(self, alarm_id: int, note: str = "") -> dict[str, Any]:
-        return self.post(f"/alarms/{alarm_id}/acknowledge", {"note": note} if note else {})
+        return self.post(f"/alarms/{alarm_id}/acknowledge", {"comment": note} if note else {})
 
     def work_orders(self, **filters: Any) -> dict[str, Any]:
         return self.get("/work-orders", **filters)
@@ -235,3 +235,23 @@ def _failure(status: int, payload: bytes) -> ApiFailure:
     error = str(body.get("error") or f"http-{status}")
     message = str(body.get("message") or payload[:200].decode(errors="replace") or f"HTTP {status}")
     return _BY_STATUS.get(status, ApiFailure)(status, error, message, body)
+
+
+def ids_for_codes(client: Client, kind: str, codes: Iterable[str],
+                  bbox: tuple[float, float, float, float] | None = None) -> dict[str, int]:
+    """Asset ids of ``codes`` (the OGC layers show codes, the API edits ids), looked up in ``bbox`` (WGS84)."""
+    wanted = {str(c) for c in codes if c}
+    if not wanted:
+        return {}
+    found: dict[str, int] = {}
+    params: dict[str, Any] = {"kind": kind, "status": "planned,in_service,out_of_service,removed"}
+    if bbox is not None:
+        params["bbox"] = ",".join(f"{v:.7f}" for v in bbox)
+    elif len(wanted) == 1:
+        params["q"] = next(iter(wanted))
+    for asset in client.pages("/assets", **params):
+        if asset.get("code") in wanted:
+            found[str(asset["code"])] = int(asset["id"])
+            if len(found) == len(wanted):
+                break
+    return found
