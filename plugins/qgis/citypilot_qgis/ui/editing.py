@@ -168,6 +168,8 @@ class EditController:
         if fid is None:
             return
         record = outcome.saved or outcome.current
+        if record is None and change.asset_id is not None:
+            record = self.client.asset(change.asset_id)  # refused: show what the server has
         if change.op is Op.CREATE and outcome.status is not Status.SAVED:
             self.layer.deleteFeature(fid)  # not in CityPilot: not kept as if it were (the problem is reported)
             return
