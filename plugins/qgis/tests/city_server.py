@@ -8,23 +8,39 @@ everything and deletes the cluster.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import sys
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import text
+
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 from app.servers import PrivatePostgres  # noqa: E402
 from assets.accounts import set_password  # noqa: E402
+from assets.alarms.lifecycle import raise_alarm  # noqa: E402
 from assets.db import make_engine, unit_of_work  # noqa: E402
 from assets.db.admin import create_migrated_database  # noqa: E402
 from assets.demo import DEFAULT_SEED, load_demo  # noqa: E402
+from fieldservice import crews  # noqa: E402
 
 from tests.browser.conftest import start_server  # noqa: E402
 from tests.web.helpers import PASSWORD, make_people  # noqa: E402
+
+
+def _alarms_and_crew(session, crew_user_id: int) -> None:
+    """Three lamps out (active alarms, as the alarm engine raises them) and a lighting crew to assign."""
+    lamps = session.execute(text("SELECT id FROM assets WHERE kind = 'luminaire' ORDER BY id LIMIT 3")).scalars()
+    now = dt.datetime.now(dt.UTC)
+    for lamp in lamps:
+        raise_alarm(session, lamp, "lamp_failure", now)
+    crew = crews.create_crew(session, "Équipe Centre", ["lighting"]).id
+    crews.add_member(session, crew, crew_user_id)
+    crews.set_clearance(session, crew_user_id, "BR", dt.date(2030, 1, 1))
 
 
 def main() -> None:
@@ -42,6 +58,7 @@ def main() -> None:
             people = make_people(session)
             for person in people.values():
                 set_password(session, person.name, PASSWORD)
+            _alarms_and_crew(session, people["crew"].id)
         engine.dispose()
         engine = make_engine(db_url)
         engine.dispose()

@@ -101,3 +101,11 @@ def order_from_selection(family: str, asset_ids: Iterable[int], role: str | None
     if description:
         body["description"] = description
     return body
+
+
+def fed_codes(answer: Mapping[str, Any]) -> dict[str, set[str]]:
+    """``GET /assets/{id}/feeds`` → the fed assets' codes by kind (to select them in the layers)."""
+    found: dict[str, set[str]] = {}
+    for item in answer.get("items") or []:
+        found.setdefault(str(item["kind"]), set()).add(str(item["code"]))
+    return found
