@@ -29,7 +29,9 @@ def test_connecting_as_an_operator_loads_the_group_and_docks(plugin, city) -> No
     assert QgsProject.instance().layerTreeRoot().findGroup(GROUP) is not None
     alarms, orders = plugin.docks
     assert alarms.table.rowCount() == 3
-    assert alarms.acknowledge_button.isVisible() or alarms.acknowledge_button.isVisibleTo(alarms)
+    assert alarms.acknowledge_button.isVisibleTo(alarms)
+    assert orders.assign_button.isVisibleTo(orders)
+    assert not alarms.acknowledge_button.isEnabled()  # nothing selected yet
     alarms.table.selectRow(0)
     assert alarms.acknowledge_button.isEnabled()
     first = alarms.rows[0].id
