@@ -34,10 +34,16 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def label(value: str | None, language: str) -> str:
+#: Where an alarm's word differs from an order's (French agrees with the noun: une alarme, des ordres).
+ALARM_LABELS: dict[str, dict[str, str]] = {"open": {"en": "open", "fr": "ouverte"},
+                                           "all": {"en": "all", "fr": "toutes"}}
+
+
+def label(value: str | None, language: str, table: Mapping[str, Mapping[str, str]] | None = None) -> str:
     if value is None:
         return ""
-    return LABELS.get(value, {}).get(language, value.replace("_", " "))
+    found = (table or {}).get(value) or LABELS.get(value, {})
+    return found.get(language, value.replace("_", " "))
 
 
 def may_acknowledge(role: str | None) -> bool:
@@ -72,7 +78,8 @@ def alarm_rows(items: Iterable[Mapping[str, Any]], language: str) -> list[Row]:
     for alarm in items:
         asset = alarm.get("asset") or {}
         rows.append(Row(int(alarm["id"]), (
-            label(alarm.get("severity"), language), label(alarm.get("state"), language), str(asset.get("code") or ""),
+            label(alarm.get("severity"), language), label(alarm.get("state"), language, ALARM_LABELS),
+            str(asset.get("code") or ""),
             str(alarm.get("message") or ""), str(alarm.get("raised_at") or "")[:16].replace("T", " "),
         ), asset.get("lon"), asset.get("lat")))
     return rows

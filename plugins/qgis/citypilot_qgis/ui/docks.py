@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject
@@ -22,7 +22,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..logic.client import ApiFailure, Client
-from ..logic.work import Row, alarm_rows, label, may_acknowledge, may_assign, order_rows
+from ..logic.work import ALARM_LABELS, Row, alarm_rows, label, may_acknowledge, may_assign, order_rows
 from .i18n import tr
 
 PAGE = 50
@@ -46,6 +46,7 @@ class ListDock(QDockWidget):
 
     headers: Sequence[str] = ()
     filters: Sequence[tuple[str, Sequence[str]]] = ()  # (API parameter, values; the first is the default)
+    words: Mapping[str, Mapping[str, str]] | None = None  # the labels that differ from the orders' ones
 
     def __init__(self, title: str, client: Client, role: str, language: str, canvas: QgsMapCanvas,
                  bar: QgsMessageBar | None = None) -> None:
@@ -62,7 +63,7 @@ class ListDock(QDockWidget):
         for name, values in self.filters:
             combo = QComboBox()
             for value in values:
-                combo.addItem(label(value, language) if value else tr("all"), value)
+                combo.addItem(label(value, language, self.words) if value else tr("all"), value)
             combo.currentIndexChanged.connect(self.first_page)
             bar_row.addWidget(combo)
             self.combos[name] = combo
@@ -169,6 +170,7 @@ def _cursor(link: str | None) -> str | None:
 
 
 class AlarmsDock(ListDock):
+    words = ALARM_LABELS
     headers = ("Severity", "State", "Asset", "Message", "Raised")
     filters = (("state", ("active", "open", "acknowledged", "cleared", "all")),
                ("severity", ("", "critical", "major", "minor", "warning")))
