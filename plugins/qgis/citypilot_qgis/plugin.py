@@ -21,6 +21,7 @@ from .ui.docks import AlarmsDock, OrdersDock
 from .ui.editing import EditController, edit_layer
 from .ui.feeds_tool import FeedsTool
 from .ui.i18n import install_translation, language, tr
+from .ui.importer import import_layer, rejects_layer
 from .ui.layers import KIND_PROPERTY, citypilot_layers, load_group, refresh, selected_codes
 
 HERE = os.path.dirname(__file__)
@@ -51,6 +52,7 @@ class CityPilotPlugin:
         self._action(tr("Edit in CityPilot (current layer, visible area)"), self.edit_current)
         self._action(tr("What does this feed?"), self.pick_feeds)
         self._action(tr("Work order from selection…"), self.order_from_selection)
+        self._action(tr("Import the current layer into CityPilot…"), self.import_current)
 
     def unload(self) -> None:
         self.timer.stop()
@@ -191,3 +193,31 @@ class CityPilotPlugin:
         self.iface.messageBar().pushSuccess("CityPilot", tr("Work order {} opened", order["id"]))
         for dock in self.docks:
             dock.reload()
+
+    def import_current(self) -> None:
+        """Dry run first (nothing written: what would be imported, rejected, set aside), then the import."""
+        layer = self.iface.activeLayer()
+        if self.client is None or not isinstance(layer, QgsVectorLayer) or not may_edit(self.role):
+            self.iface.messageBar().pushWarning("CityPilot", tr("Connect as an editor and choose a layer"))
+            return
+        names = [k.label(language()) for k in self.kinds.values()]
+        chosen, ok = QInputDialog.getItem(self.iface.mainWindow(), tr("Import"), tr("Asset kind"), names, 0, False)
+        if not ok:
+            return
+        kind = list(self.kinds.values())[names.index(chosen)]
+        try:
+            trial = import_layer(self.client, layer, kind.name, dry_run=True)
+            summary = tr("{} read, {} to import, {} rejected, {} probable duplicates", trial["read"],
+                         trial["imported"], trial["rejected"], trial["duplicates"])
+            answer = QMessageBox.question(self.iface.mainWindow(), tr("Import"),
+                                          tr("Dry run:") + " " + summary + "\n\n" + tr("Import now?"))
+            if answer != QMessageBox.Yes:
+                return
+            report = import_layer(self.client, layer, kind.name, dry_run=False)
+        except (ApiFailure, RuntimeError) as exc:
+            self.iface.messageBar().pushCritical("CityPilot", str(exc))
+            return
+        rejects_layer(self.client, report, tr("{} — rejected rows", layer.name()))
+        self.iface.messageBar().pushSuccess("CityPilot", tr("{} imported, {} rejected", report["imported"],
+                                                            report["rejected"]))
+        refresh(citypilot_layers(QgsProject.instance()))

@@ -199,5 +199,41 @@
         <source>Category</source>
         <translation>Catégorie</translation>
     </message>
+    <message>
+        <source>Import the current layer into CityPilot…</source>
+        <translation>Importer la couche active dans CityPilot…</translation>
+    </message>
+    <message>
+        <source>Connect as an editor and choose a layer</source>
+        <translation>Connectez-vous avec un rôle d'édition et choisissez une couche</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Importer</translation>
+    </message>
+    <message>
+        <source>Asset kind</source>
+        <translation>Type d'équipement</translation>
+    </message>
+    <message>
+        <source>{} read, {} to import, {} rejected, {} probable duplicates</source>
+        <translation>{} lues, {} à importer, {} rejetées, {} doublons probables</translation>
+    </message>
+    <message>
+        <source>Dry run:</source>
+        <translation>Essai à blanc :</translation>
+    </message>
+    <message>
+        <source>Import now?</source>
+        <translation>Importer maintenant ?</translation>
+    </message>
+    <message>
+        <source>{} — rejected rows</source>
+        <translation>{} — lignes rejetées</translation>
+    </message>
+    <message>
+        <source>{} imported, {} rejected</source>
+        <translation>{} importées, {} rejetées</translation>
+    </message>
 </context>
 </TS>

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,8 +206,39 @@ class Client:
     def move_work_order(self, order_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         return self.request("POST", f"/work-orders/{order_id}/transition", dict(body))
 
+    def import_file(self, path: str, kind: str, *, dry_run: bool, crs: str | None = None,
+                    layer: str | None = None) -> dict[str, Any]:
+        """``POST /imports`` (multipart): the server's import report; ``dry_run`` writes nothing."""
+        fields = {"kind": kind, **({"crs": crs} if crs else {}), **({"layer": layer} if layer else {})}
+        with open(path, "rb") as handle:
+            body, content_type = multipart(fields, "file", os.path.basename(path), handle.read())
+        return self.request("POST", "/imports", raw=body, content_type=content_type,
+                            params={"dry_run": "true" if dry_run else None})
+
+    def text(self, path: str) -> str:
+        """A non-JSON resource (the rejects CSV), as text."""
+        request = urllib.request.Request(self.url(path), method="GET")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with self._opener.open(request, timeout=self.timeout) as answer:
+                return answer.read().decode("utf-8-sig")
+        except urllib.error.HTTPError as exc:
+            raise _failure(exc.code, exc.read()) from None
+
     def crews(self) -> list[dict[str, Any]]:
         return list(self.pages("/crews"))
+
+
+def multipart(fields: Mapping[str, str], file_field: str, filename: str, content: bytes) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body and its content type."""
+    boundary = "citypilot-" + uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
+                 "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def _param(value: Any) -> str:
