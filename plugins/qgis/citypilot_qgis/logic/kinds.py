@@ -18,6 +18,10 @@ FAMILY_LABELS = {
 }
 
 
+#: Scale of web-map zoom 0 at the equator (256 px tiles, 0.28 mm pixels): zoom z is this / 2**z.
+WEB_MERCATOR_Z0_SCALE = 559_082_264
+
+
 @dataclass(frozen=True)
 class Attribute:
     name: str
@@ -45,6 +49,12 @@ class Kind:
     style: Mapping[str, Any]
     attributes: tuple[Attribute, ...]
     editable: tuple[str, ...]
+    min_zoom: int | None = None
+
+    @property
+    def min_scale(self) -> float | None:
+        """The map scale (1:N) below which QGIS draws the kind: the web map's ``min_zoom``, as QGIS counts it."""
+        return None if self.min_zoom is None else round(WEB_MERCATOR_Z0_SCALE / 2 ** self.min_zoom)
 
     def label(self, language: str) -> str:
         return self.labels.get(language) or self.labels.get("en") or self.name
@@ -77,6 +87,7 @@ def parse_kinds(items: Iterable[Mapping[str, Any]]) -> list[Kind]:
             name=item["name"], family=item.get("family") or "other", labels=dict(item.get("labels") or {}),
             geometry_types=tuple(item.get("geometry_types") or ()), style=dict(item.get("style") or {}),
             attributes=attributes, editable=tuple(item.get("fields") or (a.name for a in attributes)),
+            min_zoom=item.get("min_zoom"),
         ))
     return kinds
 

@@ -47,6 +47,9 @@ def test_the_group_has_a_styled_layer_per_public_kind_by_family(qgis_new_project
     assert options["lanterne"] == "lantern"
     assert luminaires.attributeAlias(luminaires.fields().indexOf("install_date")) == "date de pose"
     assert len(citypilot_layers(project)) == len(layers)
+    assert luminaires.hasScaleBasedVisibility()
+    assert kinds["luminaire"].min_scale is not None
+    assert luminaires.minimumScale() == kinds["luminaire"].min_scale  # drawn from the web map's min_zoom on
 
 
 def test_refresh_shows_the_servers_change_and_keeps_the_selection(qgis_new_project, city, kinds, collections) -> None:

@@ -59,6 +59,6 @@ def test_the_plugin_loads_from_the_zip_in_qgis(built: Path, tmp_path: Path, qgis
     assert Path(package.__file__).is_relative_to(tmp_path)
     plugin = package.classFactory(qgis_iface)
     plugin.initGui()
-    assert [a.text() for a in plugin.actions][0] == "Connect to CityPilot…"
+    assert plugin.actions[0].text() == "Connect to CityPilot…"
     assert len(plugin.actions) == 6
     plugin.unload()
