@@ -15,6 +15,9 @@ QGIS_VERSION = "3.22.16"
 STATUS_COLOURS = {"in_service": "#2e9d46", "planned": "#97a3af", "out_of_service": "#d62728",
                   "removed": "#c7ccd1"}
 DEFAULT_COLOUR = "#2e9d46"
+STATUS_LABELS = {"in_service": {"en": "in service", "fr": "en service"}, "planned": {"en": "planned", "fr": "projeté"},
+                 "out_of_service": {"en": "out of service", "fr": "hors service"},
+                 "removed": {"en": "removed", "fr": "déposé"}, "": {"en": "other", "fr": "autre"}}
 PX_TO_MM = 0.2646
 
 
@@ -61,15 +64,16 @@ def _symbol(kind: Kind, name: str, fill: str) -> str:
             f"{layer}</symbol>")
 
 
-def renderer(kind: Kind) -> str:
+def renderer(kind: Kind, language: str = "en") -> str:
     """Categorised on ``status`` (the kind's fixed colour where it has one), other values in the default."""
     categories = "".join(
-        f'<category render="true" symbol="{i}" value={quoteattr(status)} label={quoteattr(status)}/>'
-        for i, status in enumerate(STATUS_COLOURS))
+        f'<category render="true" symbol="{i}" value={quoteattr(status)} '
+        f"label={quoteattr(STATUS_LABELS[status][language])}/>" for i, status in enumerate(STATUS_COLOURS))
     symbols = "".join(_symbol(kind, str(i), colour) for i, colour in enumerate(STATUS_COLOURS.values()))
     return (f'<renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" enableorderby="0" '
             f'forceraster="0"><categories>{categories}'
-            f'<category render="true" symbol="{len(STATUS_COLOURS)}" value="" label=""/></categories>'
+            f'<category render="true" symbol="{len(STATUS_COLOURS)}" value="" '
+            f'label={quoteattr(STATUS_LABELS[""][language])}/></categories>'
             f'<symbols>{symbols}{_symbol(kind, str(len(STATUS_COLOURS)), DEFAULT_COLOUR)}</symbols>'
             "</renderer-v2>")
 
@@ -112,5 +116,5 @@ def qml(kind: Kind, language: str = "en") -> str:
     """The whole style document QGIS imports for a layer of ``kind``."""
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
             f'<qgis version="{QGIS_VERSION}" styleCategories="AllStyleCategories">'
-            f"{renderer(kind)}{field_configuration(kind, language)}{aliases(kind, language)}"
+            f"{renderer(kind, language)}{field_configuration(kind, language)}{aliases(kind, language)}"
             f"{constraints(kind)}{editable(kind)}</qgis>")

@@ -9,7 +9,7 @@ from .i18n import language, tr
 
 
 class ConnectDialog(QDialog):
-    """Asks for the server and a token (``citypilot accounts token NAME LABEL`` issues one); ``client`` on OK."""
+    """Asks for the server and a token (``citypilot tokens create NAME --label qgis-plugin``); ``client`` on OK."""
 
     def __init__(self, url: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -63,7 +63,7 @@ class ListDock(QDockWidget):
         for name, values in self.filters:
             combo = QComboBox()
             for value in values:
-                combo.addItem(label(value, language, self.words) if value else tr("all"), value)
+                combo.addItem(label(value or "all", language, self.words), value)
             combo.currentIndexChanged.connect(self.first_page)
             bar_row.addWidget(combo)
             self.combos[name] = combo
@@ -133,6 +133,7 @@ class ListDock(QDockWidget):
         for r, row in enumerate(self.rows):
             for c, text in enumerate(row.cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
         total = answer.get("total")
         self.page_label.setText(tr("page {} · {} in all", len(self.cursors), total if total is not None else "?"))
         self.previous_button.setEnabled(len(self.cursors) > 1)
