@@ -16,6 +16,7 @@ from app.web.api.blueprint import bp
 RESOURCES = (
     "meta", "assets", "quality", "history", "topology", "live", "stats", "imports", "exports", "users", "alarms",
     "commands", "work_orders", "crews",
+    "tokens",  # qgis: sign in → API token
 )
 
 

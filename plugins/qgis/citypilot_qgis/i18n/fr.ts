@@ -235,5 +235,21 @@
         <source>{} imported, {} rejected</source>
         <translation>{} importées, {} rejetées</translation>
     </message>
+    <message>
+        <source>User name</source>
+        <translation>Nom d'utilisateur</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Mot de passe</translation>
+    </message>
+    <message>
+        <source>or</source>
+        <translation>ou</translation>
+    </message>
+    <message>
+        <source>User name and password, or an API token: required</source>
+        <translation>Nom d'utilisateur et mot de passe, ou un jeton d'API : obligatoires</translation>
+    </message>
 </context>
 </TS>

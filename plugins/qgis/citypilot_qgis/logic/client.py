@@ -155,6 +155,12 @@ class Client:
             answer = self.get(following)
 
     # -- the API ----------------------------------------------------------------------------------
+    def sign_in(self, username: str, password: str, label: str) -> dict[str, Any]:
+        """Exchange a user name and password for an API token (``POST /tokens``); this client then uses it."""
+        issued = self.request("POST", "/tokens", {"username": username, "password": password, "label": label})
+        self.token = issued["token"]
+        return issued
+
     def me(self) -> dict[str, Any]:
         return self.get("/me")
 

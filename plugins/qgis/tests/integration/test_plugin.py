@@ -100,6 +100,20 @@ def test_the_connect_dialog_checks_the_token_and_names_the_bad_field(qgis_app, c
     assert dialog.me["role"] == "planner"
 
 
+def test_signing_in_with_a_password_gets_a_token(qgis_app, city) -> None:
+    dialog = ConnectDialog(city.base)
+    dialog.username.setText("supervisor")
+    dialog.password.setText("not the password")
+    assert not dialog.check()
+    assert dialog.error.text()
+    assert dialog.client is None
+    dialog.password.setText(city.password)
+    assert dialog.check()
+    assert dialog.me["name"] == "supervisor"
+    assert dialog.client.token.startswith("cp_")
+    assert dialog.client.token not in city.tokens.values()
+
+
 def test_the_token_is_kept_in_the_auth_database_not_in_the_project(qgis_new_project, city, tmp_path) -> None:
     manager = QgsApplication.authManager()
     if not manager.masterPasswordIsSet():
