@@ -5,6 +5,7 @@
 #              prints the URLs and a demo account per role
 #   demo-stop  stops what demo runs in the background
 #   bench      bootstrap, private servers, every benchmarks/bench_*.py
+#   qgis-plugin  the QGIS plugin's installable zip (plugins/qgis/dist)
 #   lint / clean / distclean
 
 SHELL := /bin/bash
@@ -13,6 +14,8 @@ SHELL := /bin/bash
 
 # System packages the project runs on; libatomic1 is what the Playwright driver's bundled node needs.
 DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin curl chromium libatomic1
+# The QGIS plugin: Debian's QGIS 3.22 for /usr/bin/python3 (tests, headless), lrelease for its translations.
+DEB_PACKAGES += python3-qgis qgis-providers qgis-common qttools5-dev-tools
 
 SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
@@ -25,10 +28,13 @@ STAMP := $(VENV)/.installed
 OGC_VENV := .venv-ogc
 OGC_STAMP := $(OGC_VENV)/.installed
 PYGEOAPI_VENV := .venv-bench-pygeoapi
+QGIS_VENV := .venv-qgis
+QGIS_STAMP := $(QGIS_VENV)/.installed
+QGIS_PLUGIN := plugins/qgis
 PYGEOAPI_STAMP := $(PYGEOAPI_VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help bootstrap system-packages venv test lint demo demo-stop translations bench clean distclean
+.PHONY: help bootstrap system-packages venv test lint demo demo-stop translations bench clean distclean qgis-plugin
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -46,7 +52,7 @@ system-packages:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-venv: $(STAMP) $(OGC_STAMP)
+venv: $(STAMP) $(OGC_STAMP) $(QGIS_STAMP)
 
 $(PY):
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -70,12 +76,27 @@ $(PYGEOAPI_STAMP): setup.cfg
 	$(PYGEOAPI_VENV)/bin/python -m pip install -q $$(sed -n '/^bench-pygeoapi =/,/^[^ ]/s/^ \{4\}\([A-Za-z0-9_.-]*==[0-9.]*\) *$$/\1/p' setup.cfg)
 	touch $@
 
+# The QGIS plugin's tools and tests run under Debian's QGIS, i.e. /usr/bin/python3 with its site packages:
+# a virtual environment of its own (QGIS's PyQt5 must never meet the desktop's PyQt6), pins in setup.cfg
+# (extra `qgis-plugin`).
+$(QGIS_STAMP): setup.cfg
+	$(SYSTEM_PYTHON) -m venv --system-site-packages $(QGIS_VENV)
+	$(QGIS_VENV)/bin/python -m pip install -q $$(sed -n '/^qgis-plugin =/,/^[^ ]/s/^ \{4\}\([A-Za-z0-9_.-]*==[0-9.]*\) *$$/\1/p' setup.cfg)
+	touch $@
+
+# The installable zip (dist/citypilot_qgis-<version>.zip): translations compiled, qgis-plugin-tools vendored.
+qgis-plugin: bootstrap
+	lrelease -silent $(QGIS_PLUGIN)/citypilot_qgis/i18n/*.ts
+	cd $(QGIS_PLUGIN) && PYTHONPATH=. ../../$(QGIS_VENV)/bin/qgis-plugin-dev-tools build
+	@ls -1 $(QGIS_PLUGIN)/dist/*.zip
+
 lint: venv
 	$(VENV)/bin/ruff check .
 
 test: bootstrap
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+	cd $(QGIS_PLUGIN) && QT_QPA_PLATFORM=offscreen PYTHONPATH=. ../../$(QGIS_VENV)/bin/python -m pytest -q
 
 demo: bootstrap
 	$(CITYPILOT) services up
@@ -134,4 +155,4 @@ clean:
 # Also stops the private servers and deletes their data and the venv.
 distclean: clean demo-stop
 	if [ -x $(CITYPILOT) ]; then $(CITYPILOT) services down --purge; fi
-	rm -rf $(VENV) $(OGC_VENV) $(PYGEOAPI_VENV) var
+	rm -rf $(VENV) $(OGC_VENV) $(PYGEOAPI_VENV) $(QGIS_VENV) var

@@ -32,6 +32,7 @@ GET    /static/<path:filename>                     yes       yes   yes     yes  
 GET    /api/v1/openapi.json                        yes       yes   yes     yes        yes      yes  yes
 GET    /api/v1/me                                  no        yes   yes     yes        yes      yes  yes
 GET    /api/v1/kinds                               no        yes   yes     yes        yes      yes  yes
+POST   /api/v1/tokens                              yes       yes   yes     yes        yes      yes  yes
 GET    /api/v1/stats                               no        yes   yes     yes        yes      yes  yes
 GET    /api/v1/quality                             no        yes   yes     yes        yes      yes  no
 GET    /api/v1/assets                              no        yes   yes     yes        yes      yes  yes

@@ -17,6 +17,7 @@ RESOURCES = (
     "meta", "assets", "quality", "history", "topology", "live", "stats", "imports", "exports", "users", "alarms",
     "commands", "work_orders", "work_records", "crews",
     "planning",  # maintenance plans, escalations, KPIs per commune/crew
+    "tokens",  # sign in → API token (QGIS plugin, desktop)
 )
 
 

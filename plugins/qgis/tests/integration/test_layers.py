@@ -1,0 +1,69 @@
+"""QGIS's own OGC API – Features provider reads /ogc (issue 13), and the plugin's CityPilot group is built on it."""
+
+from __future__ import annotations
+
+from qgis.core import QgsCategorizedSymbolRenderer, QgsProject, QgsVectorLayer
+
+from citypilot_qgis.ui.layers import GROUP, citypilot_layers, collection_uri, load_group, refresh, select_codes
+
+
+def test_oapif_provider_loads_every_public_collection_with_the_servers_count(qgis_app, city, collections) -> None:
+    assert {"cabinet", "luminaire", "camera", "building"} <= set(collections)
+    for collection, matched in collections.items():
+        layer = QgsVectorLayer(collection_uri(city.base, collection), collection, "OAPIF")
+        assert layer.isValid(), collection
+        assert layer.featureCount() == matched, collection
+        assert "code" in layer.fields().names()
+
+
+def test_oapif_reads_the_features_in_a_bbox(qgis_app, city) -> None:
+    from qgis.core import QgsFeatureRequest, QgsRectangle
+
+    box = (5.02, 47.31, 5.05, 47.33)
+    expected = city.client("public").get("/ogc/collections/cabinet/items", bbox=",".join(map(str, box)),
+                                         limit=1, f="json")["numberMatched"]
+    layer = QgsVectorLayer(collection_uri(city.base, "cabinet"), "cabinet", "OAPIF")
+    read = list(layer.getFeatures(QgsFeatureRequest().setFilterRect(QgsRectangle(*box))))
+    assert expected > 0
+    assert len(read) == expected
+
+
+def test_the_group_has_a_styled_layer_per_public_kind_by_family(qgis_new_project, city, kinds, collections) -> None:
+    project = QgsProject.instance()
+    layers = load_group(project, city.base, kinds.values(), collections, "fr")
+    group = project.layerTreeRoot().findGroup(GROUP)
+    assert group is not None
+    assert [g.name() for g in group.children()][:2] == ["Éclairage public", "Signalisation lumineuse"]
+    assert set(layers) == set(collections)
+    luminaires = layers["luminaire"]
+    assert luminaires.name() == kinds["luminaire"].label("fr")
+    renderer = luminaires.renderer()
+    assert isinstance(renderer, QgsCategorizedSymbolRenderer)
+    assert renderer.classAttribute() == "status"
+    index = luminaires.fields().indexOf("luminaire_type")
+    widget = luminaires.editorWidgetSetup(index)
+    assert widget.type() == "ValueMap"
+    options = {k: v for entry in widget.config()["map"] for k, v in entry.items()}
+    assert options["lanterne"] == "lantern"
+    assert luminaires.attributeAlias(luminaires.fields().indexOf("install_date")) == "date de pose"
+    assert len(citypilot_layers(project)) == len(layers)
+    assert luminaires.hasScaleBasedVisibility()
+    assert kinds["luminaire"].min_scale is not None
+    assert luminaires.minimumScale() == kinds["luminaire"].min_scale  # drawn from the web map's min_zoom on
+
+
+def test_refresh_shows_the_servers_change_and_keeps_the_selection(qgis_new_project, city, kinds, collections) -> None:
+    project = QgsProject.instance()
+    layer = load_group(project, city.base, kinds.values(), collections, "en")["cabinet"]
+    first, second = list(layer.getFeatures())[:2]
+    select_codes(layer, [first["code"], second["code"]])
+    planner = city.client("planner")
+    asset = next(a for a in planner.pages("/assets", limit=5, kind="cabinet", q=first["code"])
+                 if a["code"] == first["code"])
+    planner.update_asset(asset["id"], asset["version"], {"name": "Armoire relevée depuis QGIS"})
+
+    refresh([layer])
+
+    assert sorted(f["code"] for f in layer.selectedFeatures()) == sorted([first["code"], second["code"]])
+    seen = next(f for f in layer.getFeatures() if f["code"] == first["code"])
+    assert seen["name"] == "Armoire relevée depuis QGIS"
