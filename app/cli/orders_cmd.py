@@ -15,7 +15,7 @@ from app.cli.assets_cmd import _geometry, _resolve
 from app.cli.context import actor_id, engine, user_option
 from assets.db import unit_of_work
 from assets.errors import FieldError, ValidationError
-from fieldservice import dispatch, from_alarms, orders, sla
+from fieldservice import dispatch, from_alarms, orders, sla, worklog
 from fieldservice.crews import get_crew
 from fieldservice.models import ORIGINS, PRIORITIES
 from fieldservice.queries import MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail, order_item
@@ -95,8 +95,9 @@ def show_cmd(order_id: int, as_json: bool) -> None:
     """One order: its assets, alarms, clocks, history and the moves allowed next."""
     with unit_of_work(engine(), None) as session:
         detail = order_detail(session, order_id)
+        record = worklog.work_record(session, order_id)
     if as_json:
-        _echo_json(detail)
+        _echo_json({**detail, "work": record})
         return
     click.echo(_line(detail))
     click.echo(f"origin {detail['origin']}, version {detail['version']}, commune {detail['commune_insee'] or '-'}, "
@@ -115,6 +116,29 @@ def show_cmd(order_id: int, as_json: bool) -> None:
         why = f" ({e['reason']})" if e["reason"] else ""
         click.echo(f"  {e['at'][:19]} {e['from'] or '-':>9} → {e['to']:<10} {e['actor'] or 'system'}{why}")
     click.echo(f"allowed moves: {', '.join(detail['allowed_moves']) or 'none (final state)'}")
+    _echo_record(record)
+
+
+def _echo_record(record: dict[str, Any]) -> None:
+    """The work record: checklist, labour, parts, notes, photos and the proof of presence."""
+    presence = record["presence"]
+    near = f", nearest on-site position {presence['nearest_m']:g} m" if presence["nearest_m"] is not None else ""
+    click.echo(f"presence on site: {'proven' if presence['proven'] else 'not proven'}{near}")
+    if record["checklist"]:
+        click.echo("checklist:")
+    for item in record["checklist"]:
+        mark = "x" if item["done"] else " "
+        extra = f" — {item['note']}" if item["note"] else ""
+        click.echo(f"  [{mark}] {item['label']}{' (required)' if item['required'] else ''}{extra}")
+    for line in record["labour"]:
+        click.echo(f"  labour {line['user']} {line['started_at'][:16]} → {line['ended_at'][11:16]} "
+                   f"({line['hours']:g} h)")
+    for part in record["parts"]:
+        click.echo(f"  part {part['reference']} × {part['quantity']:g} {part['unit']} {part['label'] or ''}")
+    for note in record["notes"]:
+        click.echo(f"  note {note['at'][:16]} {note['author'] or '-'}: {note['text']}")
+    for a in record["attachments"]:
+        click.echo(f"  {a['kind']} {a['sha256'][:12]}… {a['size']:,} bytes {a['taken_at'] or ''}")
 
 
 @orders_group.command("create")

@@ -77,6 +77,8 @@ def test_from_alarms_to_verified(run, engine: Engine, planner_id: int) -> None:
     assert run("orders", "move", str(order_id), "assigned", "--crew", "Équipe Nord", "--user", "olga").exit_code == 0
     stale = run("orders", "move", str(order_id), "en_route", "--version", "1", "--user", "gus")
     assert stale.exit_code == 1 and "changed since version 1 (now 2)" in stale.output
+    opened = run("orders", "show", str(order_id)).output  # the checklist it is shown with (English labels)
+    assert "[ ] Cabinet locked (required)" in opened and "presence on site: not proven" in opened
     for state in ("en_route", "on_site", "done"):
         moved = run("orders", "move", str(order_id), state, "--at", "5.0346,47.3227", "--user", "gus")
         assert moved.exit_code == 0, moved.output
@@ -85,9 +87,11 @@ def test_from_alarms_to_verified(run, engine: Engine, planner_id: int) -> None:
     shown = run("orders", "show", str(order_id)).output
     assert "allowed moves: verified" in shown and "new → assigned" in shown and "olga" in shown
     assert "alarm" in shown and "cabinet ARM-9" in shown and "clock response" in shown
+    assert "presence on site: proven, nearest on-site position" in shown
     detail = json.loads(run("orders", "show", str(order_id), "--json").output)
     assert [e["to"] for e in detail["events"]] == ["new", "assigned", "en_route", "on_site", "done"]
     assert detail["events"][-1]["actor"] == "gus" and detail["events"][-1]["lon"] == pytest.approx(5.0346)
+    assert "cabinet_breakers" in [i["key"] for i in detail["work"]["checklist"]]
 
     with unit_of_work(engine, None) as s:
         for asset, kind in ((cab.cabinet, "cabinet_trip"), *((lamp, "lamp_failure") for lamp in cab.lamps)):
