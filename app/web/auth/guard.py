@@ -107,6 +107,10 @@ class IdentityCache:
             self._items[key] = (time.monotonic() + self.ttl, identity)
         return identity
 
+    def clear(self) -> None:
+        """Forget every identity (the next request of each caller goes through the database again)."""
+        self._items.clear()
+
 
 def _cache() -> IdentityCache:
     return current_app.extensions["citypilot_identities"]
