@@ -10,9 +10,11 @@ from geoalchemy2 import WKBElement
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assets.alarms.models import Alarm  # noqa: F401  (work_orders.alarm_id: the table must be mapped)
@@ -183,6 +186,10 @@ class WorkOrderEvent(Base):
     at: Mapped[dt.datetime] = utcnow_column(nullable=False)
     geom: Mapped[WKBElement | None] = geometry_column("POINT")
     reason: Mapped[str | None] = mapped_column(Text)
+    # On site: the reported position's accuracy, its distance to the order's assets, whether it proves presence.
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    proven: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class WorkOrderAlarm(Base):
@@ -206,6 +213,104 @@ class WorkOrderReport(Base):
     order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"),
                                           nullable=False)
     linked_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+ATTACHMENT_KINDS = ("photo", "signature")
+
+
+def _order_fk() -> Mapped[int]:
+    return mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"), nullable=False)
+
+
+class WorkOrderChecklistItem(Base):
+    """One line of an order's checklist (from ``resources/checklists``), ticked by who, when."""
+
+    __tablename__ = "work_order_checklist"
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    label_fr: Mapped[str] = mapped_column(Text, nullable=False)
+    label_en: Mapped[str] = mapped_column(Text, nullable=False)
+    required: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    done: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    note: Mapped[str | None] = mapped_column(Text)
+    done_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WorkOrderLabour(Base):
+    """Time a person worked on an order, from–to."""
+
+    __tablename__ = "work_order_labour"
+    __table_args__ = (CheckConstraint("ended_at > started_at", name="interval"),
+                      Index("ix_work_order_labour_order_id", "order_id"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = _order_fk()
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"), nullable=False)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ended_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+class WorkOrderPart(Base):
+    """A part used on an order: reference, quantity, unit."""
+
+    __tablename__ = "work_order_parts"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),
+                      Index("ix_work_order_parts_order_id", "order_id"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = _order_fk()
+    reference: Mapped[str] = mapped_column(Text, nullable=False)
+    label: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 3), nullable=False)
+    unit: Mapped[str] = mapped_column(Text, nullable=False, server_default="u")
+    created_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+class WorkOrderNote(Base):
+    """A free note on an order."""
+
+    __tablename__ = "work_order_notes"
+    __table_args__ = (Index("ix_work_order_notes_order_id", "order_id"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = _order_fk()
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    author_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+class WorkOrderAttachment(Base):
+    """A photo or a signature of an order: its file is stored once under the data folder by checksum."""
+
+    __tablename__ = "work_order_attachments"
+    __table_args__ = (CheckConstraint(among("kind", ATTACHMENT_KINDS), name="kind"),
+                      Index("ix_work_order_attachments_order_id", "order_id"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = _order_fk()
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(Text, nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    content_type: Mapped[str] = mapped_column(Text, nullable=False)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    geom: Mapped[WKBElement | None] = geometry_column("POINT")
+    uploaded_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
+
+
+class WorkOrderClientAction(Base):
+    """An action a client (the crew tablet) sent with its own id: applied once, its answer kept for replays."""
+
+    __tablename__ = "work_order_client_actions"
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    client_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    answer: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
 
 
 # Dispatch orders crews by the distance of their vehicle's live position (KNN, ``<->``): a partial GiST

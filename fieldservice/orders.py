@@ -13,8 +13,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from assets.errors import ConflictError, FieldError, NotFoundError, ValidationError
-from fieldservice import sla
+from fieldservice import proof, sla
 from fieldservice.announce import order_changed
+from fieldservice.checklists import ensure_checklist
 from fieldservice.models import (
     ORIGINS,
     PRIORITIES,
@@ -36,11 +37,15 @@ STOP_COLUMNS = {"response": "arrived_at", "make_safe": "made_safe_at", "resoluti
 Position = Point | tuple[float, float]
 
 
-def _point(position: Position | None) -> WKBElement | None:
+def _shape(position: Position | None) -> Point | None:
     if position is None:
         return None
-    point = position if isinstance(position, Point) else Point(*position)
-    return from_shape(point, srid=STORAGE_SRID)
+    return position if isinstance(position, Point) else Point(*position)
+
+
+def _point(position: Position | None) -> WKBElement | None:
+    point = _shape(position)
+    return None if point is None else from_shape(point, srid=STORAGE_SRID)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -158,10 +163,14 @@ def transition(
     expected_version: int | None = None,
     crew_id: int | None = None,
     at: dt.datetime | None = None,
+    accuracy_m: float | None = None,
+    require_proof: bool = False,
 ) -> WorkOrder:
     """Move an order to ``to``: legal moves only, 409 on a stale ``expected_version``, stamped with who,
-    when and the reported position. An alarm's order reaches ``verified`` only once its alarm has cleared;
-    until then it stays in ``done`` awaiting the device."""
+    when and the reported position (on site: its distance to the assets, :mod:`fieldservice.proof`). An
+    alarm's order reaches ``verified`` only once its alarm has cleared; until then it stays in ``done``
+    awaiting the device. ``require_proof`` (a crew closing its order): ``done`` needs the required checklist
+    ticked and a proven arrival."""
     order = session.get(WorkOrder, order_id, with_for_update=True)
     if order is None:
         raise NotFoundError(f"work order {order_id} does not exist")
@@ -177,9 +186,16 @@ def transition(
     if to == "verified" and pending:
         raise ValidationError(FieldError("state", f"work order {order_id} is awaiting the device: alarm(s) "
                                                   f"{', '.join(map(str, pending))} not cleared"))
+    if to == "done" and require_proof:
+        ensure_checklist(session, order_id)
+        blockers = proof.close_blockers(session, order_id)
+        if blockers:
+            raise ValidationError(blockers)
     now = _now(at)
+    here = proof.presence(session, order_id, _shape(position), accuracy_m) if to == "on_site" else None
     session.add(WorkOrderEvent(order_id=order.id, from_state=order.state, to_state=to, actor_id=actor, at=now,
-                               geom=_point(position), reason=reason))
+                               geom=_point(position), reason=reason, accuracy_m=accuracy_m,
+                               distance_m=here.distance_m if here else None, proven=here.proven if here else None))
     order.state = to
     order.waiting_reason = reason if to == "waiting" else None
     if to == "done" and pending:

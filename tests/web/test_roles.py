@@ -68,6 +68,13 @@ GET    /api/v1/work-orders/<int:order_id>          no        yes   yes     yes  
 POST   /api/v1/work-orders                         no        yes   yes     yes        yes      no   no
 POST   /api/v1/work-orders/<int:order_id>/transition  no     yes   no      yes        yes      yes  no
 GET    /api/v1/work-orders/<int:order_id>/proposals   no     yes   no      yes        yes      no   no
+GET    /api/v1/work-orders/<int:order_id>/work        no     yes   yes     yes        yes      yes  no
+PUT    /api/v1/work-orders/<int:order_id>/checklist/<key>  no  yes  no   yes        yes      yes  no
+POST   /api/v1/work-orders/<int:order_id>/labour      no     yes   no      yes        yes      yes  no
+POST   /api/v1/work-orders/<int:order_id>/parts       no     yes   no      yes        yes      yes  no
+POST   /api/v1/work-orders/<int:order_id>/notes       no     yes   no      yes        yes      yes  no
+POST   /api/v1/work-orders/<int:order_id>/attachments  no    yes   no      yes        yes      yes  no
+GET    /api/v1/work-orders/<int:order_id>/attachments/<int:attachment_id>  no  yes  yes  yes  yes  yes  no
 GET    /api/v1/crews                               no        yes   yes     yes        yes      yes  no
 GET    /api/v1/kpis                                no        yes   yes     yes        yes      no   no
 GET    /api/v1/maintenance-plans                   no        yes   yes     yes        yes      no   no
@@ -165,7 +172,7 @@ def test_role_matrix(app: Flask, people: People, engine) -> None:
         "asset_id": str(lamp), "alarm_id": "1", "command_id": "1", "order_id": "1", "name": "nobody", "plan_id": "1",
         "import_id": "0" * 32,
         "filename": "citypilot.css", "collection_id": "luminaire", "feature_id": str(lamp),
-        "ext": "csv", "fmt": "json", "code": "lamp_out", "request_id": "1",
+        "ext": "csv", "fmt": "json", "code": "lamp_out", "request_id": "1", "attachment_id": "1", "key": "signage",
         "z": "14", "x": "8421", "y": "5741", "layer": "nosuch",
         "any(lighting, environment, energy):layer": "lighting", "any(traffic, video, network):layer": "video",
     }

@@ -54,9 +54,16 @@ def test_open_list_show_and_move(client: ContractClient, people: People, engine:
     stale = client.post(url, headers=people["crew"].auth, json={"to": "en_route", "version": 1})
     assert stale.status_code == 409
     me = people["crew"].auth
-    for version, state in enumerate(("en_route", "on_site", "made_safe", "done"), start=2):
+    for version, state in enumerate(("en_route", "on_site", "made_safe"), start=2):
         moved = client.post(url, headers=me, json={"to": state, "version": version, "position": DARCY})
         assert moved.status_code == 200, moved.get_json()
+    refused = client.post(url, headers=me, json={"to": "done", "version": 5, "position": DARCY})
+    assert refused.status_code == 422 and [f["field"] for f in refused.get_json()["fields"]] == ["checklist"]
+    for item in client.get(f"/api/v1/work-orders/{order['id']}/work", headers=me).get_json()["checklist"]:
+        if item["required"]:
+            client.put(f"/api/v1/work-orders/{order['id']}/checklist/{item['key']}", headers=me, json={"done": True})
+    moved = client.post(url, headers=me, json={"to": "done", "version": 5, "position": DARCY})
+    assert moved.status_code == 200, moved.get_json()
     shown = client.get(f"/api/v1/work-orders/{order['id']}", headers=me).get_json()
     assert shown["state"] == "done" and shown["events"][-1]["actor"] == "crew"
     assert shown["clocks"]["response"]["stopped_at"] is not None and shown["allowed_moves"] == ["verified"]

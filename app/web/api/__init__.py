@@ -15,7 +15,7 @@ from app.web.api.blueprint import bp
 
 RESOURCES = (
     "meta", "assets", "quality", "history", "topology", "live", "stats", "imports", "exports", "users", "alarms",
-    "commands", "work_orders", "crews",
+    "commands", "work_orders", "work_records", "crews",
     "planning",  # fsplan: maintenance plans, escalations, KPIs per commune/crew
 )
 

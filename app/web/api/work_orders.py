@@ -7,16 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 from shapely.geometry import Point
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.web.api import schemas as s
 from app.web.api.blueprint import bp
 from app.web.api.http import arg_cursor, arg_int, arg_list, arg_time, json_body, page, respond
+from app.web.api.once import CLIENT_ID, once
 from app.web.auth.guard import current_identity
 from app.web.auth.roles import CONTROL_ROOM, STAFF, requires
 from app.web.db import work
 from app.web.openapi import Param, Reply, operation
 from assets.alarms.queries import iso
+from assets.errors import FieldError, ValidationError
 from fieldservice import access, dispatch, orders
 from fieldservice.models import ORIGINS, PRIORITIES
 from fieldservice.queries import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail
@@ -68,13 +71,17 @@ NEW_ORDER = s.obj(
      "asset_ids": s.array(s.INTEGER, maxItems=1000), "location": LONLAT},
     ("category",), extra=False,
 )
+POSITION = s.obj({**LONLAT["properties"], "accuracy_m": {"type": "number", "minimum": 0,
+                                                         "description": "the fix's stated accuracy (metres)"}},
+                 ("lon", "lat"), extra=False, description="WGS84, where the actor was")
 MOVE = s.obj(
-    {"to": {"enum": list(STATES)}, "version": {**s.INTEGER, "description": "the version you saw"},
+    {"to": {"enum": list(STATES)},
+     "version": {**s.INTEGER, "description": "the version you saw (optional with a client_id: a queued action)"},
      "reason": {"type": "string", "maxLength": 2000,
                 "description": f"waiting: one of {', '.join(WAITING_REASONS)}; cancelled: why"},
      "crew_id": {**s.INTEGER, "description": "assigned: the crew (checked for skill and clearances)"},
-     "position": LONLAT},
-    ("to", "version"), extra=False,
+     "position": POSITION, "client_id": CLIENT_ID},
+    ("to",), extra=False,
 )
 LIST_PARAMS = (
     Param("state", {"type": "string"}, f"{', '.join(STATE_FILTERS)}, comma-separated; default: open"),
@@ -93,6 +100,7 @@ MOVERS = (*CONTROL_ROOM, "crew")
 
 
 def _storage(point: dict[str, float] | None) -> Point | None:
+    """A WGS84 ``{lon, lat}`` as a Lambert-93 point."""
     if point is None:
         return None
     shape = reproject(Point(point["lon"], point["lat"]), to_storage("EPSG:4326"))
@@ -164,24 +172,33 @@ def create_work_order() -> Response:
     body=MOVE,
     responses={200: Reply(ORDER, "The order after the move")},
     errors=(409,),
-    description="422 for a move the state machine refuses (naming the state and the allowed moves) or a crew "
-                "without the skill or clearances; 409 when the version is stale; 403 for a crew on another "
-                "crew's order, or assigning or cancelling.",
+    description="422 for a move the state machine refuses (naming the state and the allowed moves), a crew "
+                "without the skill or clearances, or a crew closing (done) without the required checklist "
+                "ticked or a proven arrival (fields checklist, position); 409 when the version is stale; 403 "
+                "for a crew on another crew's order, or assigning or cancelling. With a client_id the move is "
+                "applied once: a replay gets the first answer (replayed: true), and a move that no longer "
+                "applies answers 409 with the order's state and crew_id.",
 )
 def move_work_order(order_id: int) -> Response:
     body: dict[str, Any] = json_body() or {}
     who = current_identity()
-    to, version, reason = body["to"], body["version"], body.get("reason")
-    with work() as session:
+    to, version, reason = body["to"], body.get("version"), body.get("reason")
+    if version is None and body.get("client_id") is None:
+        raise ValidationError(FieldError("version", "send the version you saw (or a client_id for a queued action)"))
+    position = body.get("position")
+
+    def act(session: Session) -> tuple[dict[str, Any], int]:
         access.check_can_move(session, who.role, who.user_id, order_id, to)
         if to == "assigned" and body.get("crew_id") is not None:
             dispatch.assign(session, order_id, body["crew_id"], who.user_id, version)
         elif to == "cancelled":
             orders.cancel(session, order_id, who.user_id, reason or "", expected_version=version)
         else:
-            orders.transition(session, order_id, to, who.user_id, position=_storage(body.get("position")),
-                              reason=reason, expected_version=version)
-        return respond(read_item(session, order_id))
+            orders.transition(session, order_id, to, who.user_id, position=_storage(position), reason=reason,
+                              expected_version=version, accuracy_m=(position or {}).get("accuracy_m"),
+                              require_proof=who.role == access.CREW)
+        return read_item(session, order_id), 200
+    return once(order_id, body.get("client_id"), act)
 
 
 PROPOSAL = s.obj(

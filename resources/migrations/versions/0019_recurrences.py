@@ -10,7 +10,7 @@
 - ``sla_policies.escalate_before_min``: how long before a due time an open order is escalated.
 
 Revision ID: 0019_recurrences
-Revises: 0016_reports_orders_paging
+Revises: 0017_order_work
 Create Date: 2026-12-07
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_recurrences"
-down_revision = "0016_reports_orders_paging"
+down_revision = "0017_order_work"
 branch_labels = None
 depends_on = None
 
