@@ -60,3 +60,19 @@ def test_the_demo_field_service(city: Engine) -> None:
         assert len([r for r in by_crew if r["key"] is not None]) >= 8
         plans = s.execute(text("SELECT count(*) FROM maintenance_plans")).scalar()
         assert plans == 4
+
+
+def test_citypilot_demo_fieldservice_says_when_it_is_loaded(city: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from app.cli import build_cli, demo_cmd, planning_cmd
+    from app.cli.context import engine as cli_engine
+
+    monkeypatch.setenv("DATABASE_URL", city.url.render_as_string(hide_password=False))
+    cli_engine.cache_clear()
+    try:
+        result = CliRunner().invoke(build_cli(demo_cmd, planning_cmd), ["demo", "fieldservice"])
+    finally:
+        cli_engine.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "the demo's field service is already loaded"  # loaded by the test above
