@@ -116,6 +116,7 @@ demo: bootstrap
 	nohup $(CITYPILOT) alarms run >> $(RUN_DIR)/logs/alarms.log 2>&1 & echo $$! > $(RUN_DIR)/alarms.pid
 	nohup $(CITYPILOT) escalations run --every 60 >> $(RUN_DIR)/logs/escalations.log 2>&1 & echo $$! > $(RUN_DIR)/escalations.pid
 	nohup $(CITYPILOT) plans run --every 3600 >> $(RUN_DIR)/logs/plans.log 2>&1 & echo $$! > $(RUN_DIR)/plans.pid
+	nohup $(CITYPILOT) orders visits --every 30 >> $(RUN_DIR)/logs/visits.log 2>&1 & echo $$! > $(RUN_DIR)/visits.pid
 	@for _ in $$(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:$(WEB_PORT)/healthz && break; sleep 0.5; done
 	@$(CITYPILOT) services status
 	@echo
@@ -128,7 +129,7 @@ demo: bootstrap
 
 # Stops what `make demo` started in the background (the private servers keep running: citypilot services down).
 demo-stop:
-	@for name in simulate modbus alarms commands ingest serve escalations plans; do \
+	@for name in simulate modbus alarms commands ingest serve escalations plans visits; do \
 	  pidfile=$(RUN_DIR)/$$name.pid; pid=$$(cat $$pidfile 2>/dev/null || true); \
 	  if [ -n "$$pid" ] && grep -qs citypilot /proc/$$pid/cmdline; then \
 	    kill -TERM $$pid; for _ in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \

@@ -313,6 +313,21 @@ class WorkOrderClientAction(Base):
     created_at: Mapped[dt.datetime] = utcnow_column(nullable=False)
 
 
+class WorkOrderVisit(Base):
+    """A stay of the crew's vehicle near an order's assets (:mod:`fieldservice.visits`): the arrival and the
+    departure stamped from its GPS track."""
+
+    __tablename__ = "work_order_visits"
+    __table_args__ = (UniqueConstraint("order_id", "vehicle_id", "arrived_at", name="uq_work_order_visits_arrival"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = _order_fk()
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("assets.id", ondelete="CASCADE"), nullable=False)
+    crew_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("crews.id", ondelete="SET NULL"))
+    arrived_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    departed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    nearest_m: Mapped[float] = mapped_column(Float, nullable=False)
+
+
 # Dispatch orders crews by the distance of their vehicle's live position (KNN, ``<->``): a partial GiST
 # index on the positions of ``live_state`` (only vehicles have one, so the other rows keep HOT updates).
 Index("ix_live_state_geom", LiveState.__table__.c.geom, postgresql_using="gist",

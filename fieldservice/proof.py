@@ -4,9 +4,10 @@
   of them; the order's own place when it has none) in Lambert-93 metres; it proves presence within
   :data:`PRESENCE_M` plus the position's stated accuracy (capped at :data:`MAX_ACCURACY_M`, so a vague fix
   proves nothing).
-- **Closing** (a crew moving its order to ``done``): every required checklist item ticked and one proven
-  arrival. The control room may close without them, with a reason (a fault that cleared by itself, work
-  proven otherwise): the move is stamped with that reason.
+- **Closing** (a crew moving its order to ``done``): every required checklist item ticked. The control room
+  may close without them, with a reason (a fault that cleared by itself): the move is stamped with it.
+- An ``on_site`` whose position is far from the assets, or whose crew's vehicle never came near
+  (:mod:`fieldservice.visits`), is **flagged, not refused**: the work record says so, beside the visits.
 """
 
 from __future__ import annotations
@@ -50,19 +51,11 @@ def presence(session: Session, order_id: int, point: Point | None, accuracy_m: f
 
 
 def close_blockers(session: Session, order_id: int) -> list[FieldError]:
-    """What stops a crew from closing the order: required checklist items not ticked, presence not proven."""
+    """What stops a crew from closing the order: required checklist items not ticked."""
     blockers: list[FieldError] = []
     missing = session.execute(text(
         "SELECT key FROM work_order_checklist WHERE order_id = :o AND required AND NOT done ORDER BY position"),
         {"o": order_id}).scalars().all()
     if missing:
         blockers.append(FieldError("checklist", f"required items not ticked: {', '.join(missing)}"))
-    arrival = session.execute(text(
-        "SELECT bool_or(proven) AS proven, min(distance_m) FILTER (WHERE distance_m IS NOT NULL) AS nearest "
-        "FROM work_order_events WHERE order_id = :o AND to_state = 'on_site'"), {"o": order_id}).first()
-    if not (arrival and arrival.proven):
-        where = ("no on-site position was reported" if arrival is None or arrival.nearest is None
-                 else f"the nearest on-site position was {arrival.nearest:.0f} m from the assets")
-        blockers.append(FieldError("position", f"presence on site not proven: {where} (limit {PRESENCE_M:.0f} m); "
-                                               "report on site again from the asset, or ask the control room"))
     return blockers

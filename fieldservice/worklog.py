@@ -17,6 +17,7 @@ from assets.errors import FieldError, NotFoundError, ValidationError
 from fieldservice.checklists import ensure_checklist
 from fieldservice.models import WorkOrder, WorkOrderLabour, WorkOrderNote, WorkOrderPart
 from fieldservice.states import CLOSED, MOVES
+from fieldservice.visits import visits_of
 
 MAX_TEXT = 4000
 MAX_LABOUR_H = 16
@@ -158,6 +159,7 @@ def work_record(session: Session, order_id: int, lang: str = "en") -> dict[str, 
             "SELECT a.*, ST_X(ST_Transform(a.geom, 4326)) AS lon, ST_Y(ST_Transform(a.geom, 4326)) AS lat "
             "FROM work_order_attachments a WHERE a.order_id = :o ORDER BY a.id"), {"o": order_id})
     ]
+    visits = visits_of(session, order_id)
     arrival = session.execute(text(
         "SELECT bool_or(proven) AS proven, min(distance_m) AS nearest FROM work_order_events "
         "WHERE order_id = :o AND to_state = 'on_site'"), {"o": order_id}).first()
@@ -165,4 +167,6 @@ def work_record(session: Session, order_id: int, lang: str = "en") -> dict[str, 
             "allowed": list(MOVES.get(order.state, ())), "checklist": checklist, "labour": labour, "parts": parts,
             "notes": notes, "attachments": attachments,
             "presence": {"proven": bool(arrival and arrival.proven),
-                         "nearest_m": None if arrival is None or arrival.nearest is None else float(arrival.nearest)}}
+                         "nearest_m": None if arrival is None or arrival.nearest is None else float(arrival.nearest),
+                         "vehicle_came": bool(visits), "flagged": not (arrival and arrival.proven) and not visits},
+            "visits": visits}

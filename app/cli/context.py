@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Callable
 from functools import cache
 
 import click
@@ -30,3 +33,19 @@ user_option = click.option(
     "--user", "user", metavar="NAME", default=None,
     help="Who makes the change (default: $CITYPILOT_USER, else 'system').",
 )
+
+
+def repeat(every_s: float | None, once: Callable[[], None]) -> None:
+    """Run ``once``, then again every ``every_s`` seconds until Ctrl-C or SIGTERM (None: one pass)."""
+    stop = threading.Event()
+    if every_s is not None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+    while True:
+        once()
+        if every_s is None or stop.wait(every_s):
+            return
+
+
+every_option = click.option("--every", "every_s", type=click.FloatRange(1), default=None, metavar="S",
+                            help="Repeat every S seconds until Ctrl-C or SIGTERM (default: one pass).")

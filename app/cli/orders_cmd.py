@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import signal
-import threading
 from typing import Any
 
 import click
 from shapely.geometry import Point
 
 from app.cli.assets_cmd import _geometry, _resolve
-from app.cli.context import actor_id, engine, user_option
+from app.cli.context import actor_id, engine, every_option, repeat, user_option
 from assets.db import unit_of_work
 from assets.errors import FieldError, ValidationError
-from fieldservice import dispatch, from_alarms, orders, sla, worklog
+from fieldservice import dispatch, from_alarms, orders, sla, visits, worklog
 from fieldservice.crews import get_crew
 from fieldservice.models import ORIGINS, PRIORITIES
 from fieldservice.queries import MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail, order_item
@@ -236,16 +234,32 @@ def sync_alarms_cmd(since: str | None, every_s: float | None, as_json: bool, use
     asset's open order, and verify the orders done whose alarms have all cleared."""
     who = actor_id(user)
     start = parse_instant(since, "--since")
-    stop = threading.Event()
-    if every_s is not None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-    while True:
+
+    def once() -> None:
         result = _sync_once(start, who)
         if as_json:
             _echo_json({"opened": result.opened, "attached": {str(k): v for k, v in result.attached.items()},
                         "verified": result.verified, "skipped": result.skipped})
         else:
             click.echo(_report(result))
-        if every_s is None or stop.wait(every_s):
-            return
+
+    repeat(every_s, once)
+
+
+@orders_group.command("visits")
+@click.option("--at", "when", default=None, help="As if now were this time (ISO 8601).")
+@every_option
+def visits_cmd(when: str | None, every_s: float | None) -> None:
+    """Stamp arrivals and departures from the crews' vehicle tracks (a stay near the order's assets; an
+    order still on its way moves on site at the arrival)."""
+    at = parse_instant(when, "--at")
+
+    def once() -> None:
+        with unit_of_work(engine(), None) as session:
+            happened = visits.scan(session, now=at)
+        for order_id, what in happened:
+            click.echo(f"order {order_id}: vehicle {what}")
+        click.echo(f"{sum(1 for _, w in happened if w == 'arrived')} arrival(s), "
+                   f"{sum(1 for _, w in happened if w == 'departed')} departure(s)")
+
+    repeat(every_s, once)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import signal
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from app.cli.context import actor_id, engine, user_option
+from app.cli.context import actor_id, engine, every_option, repeat, user_option
 from app.cli.orders_cmd import parse_instant
 from assets.db import unit_of_work
 from assets.errors import FieldError, ValidationError
@@ -50,20 +47,6 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def repeat(every_s: float | None, once: Callable[[], None]) -> None:
-    """Run ``once``, then again every ``every_s`` seconds until Ctrl-C or SIGTERM (None: one pass)."""
-    stop = threading.Event()
-    if every_s is not None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-    while True:
-        once()
-        if every_s is None or stop.wait(every_s):
-            return
-
-
-every_option = click.option("--every", "every_s", type=click.FloatRange(1), default=None, metavar="S",
-                            help="Repeat every S seconds until Ctrl-C or SIGTERM (default: one pass).")
 
 
 @click.group("plans")

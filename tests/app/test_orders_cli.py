@@ -144,3 +144,10 @@ def test_propose_shows_the_nearest_qualified_crews(run, engine: Engine, db_url: 
     assert [p["crew_id"] for p in as_json] == [near_one, far]
     sunday = run("orders", "propose", str(order_id), "--at", "2026-11-15T10:00")
     assert sunday.output.strip() == "no qualified crew available"
+
+
+def test_visits_pass_reports_nothing_to_stamp_on_an_empty_city(run) -> None:
+    result = run("orders", "visits", "--at", "2026-11-09T10:00:00+01:00")
+    assert result.exit_code == 0, result.output
+    assert "0 arrival(s), 0 departure(s)" in result.output
+    assert run("orders", "visits", "--at", "yesterday").exit_code != 0

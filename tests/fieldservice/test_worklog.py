@@ -64,19 +64,20 @@ def test_presence_is_measured_from_the_assets(engine: Engine) -> None:
         assert proof.presence(s, order, None, None) == proof.Presence(None, False)
 
 
-def test_a_crew_closes_only_with_the_checklist_ticked_and_presence_proven(engine: Engine) -> None:
+def test_a_crew_closes_only_with_the_checklist_ticked_and_a_far_arrival_is_flagged(engine: Engine) -> None:
     order, _, member = _order(engine, _asset(engine, "luminaire"))
     with unit_of_work(engine, member) as s:
         transition(s, order, "on_site", member, position=near(600, 0), accuracy_m=10)
     with unit_of_work(engine, member) as s, pytest.raises(ValidationError) as refused:
         transition(s, order, "done", member, require_proof=True)
     fields = {e.field: e.reason for e in refused.value.errors}
+    assert list(fields) == ["checklist"]
     assert "signage" in fields["checklist"] and "luminaire_lit_test" in fields["checklist"]
     assert "luminaire_cleaned" not in fields["checklist"]  # not required
-    assert "600 m" in fields["position"]
     with unit_of_work(engine, member) as s:
-        required = [i["key"] for i in worklog.work_record(s, order)["checklist"] if i["required"]]
-        for key in required:
+        record = worklog.work_record(s, order)
+        assert record["presence"] == {"proven": False, "nearest_m": 600.0, "vehicle_came": False, "flagged": True}
+        for key in [i["key"] for i in record["checklist"] if i["required"]]:
             worklog.tick(s, order, key, True, member, note="ok")
         transition(s, order, "waiting", member, reason="supplier")
         transition(s, order, "on_site", member, position=near(12, 5), accuracy_m=8)
@@ -85,6 +86,7 @@ def test_a_crew_closes_only_with_the_checklist_ticked_and_presence_proven(engine
         assert done.state == "done"
         row = s.execute(text("SELECT distance_m, proven, accuracy_m FROM work_order_events WHERE order_id = :o "
                              "AND to_state = 'on_site' ORDER BY id DESC LIMIT 1"), {"o": order}).one()
+        assert worklog.work_record(s, order)["presence"]["flagged"] is False
     assert (row.distance_m, row.proven, row.accuracy_m) == (13.0, True, 8.0)
 
 
