@@ -117,20 +117,21 @@ demo: bootstrap
 	nohup $(CITYPILOT) escalations run --every 60 >> $(RUN_DIR)/logs/escalations.log 2>&1 & echo $$! > $(RUN_DIR)/escalations.pid
 	nohup $(CITYPILOT) plans run --every 3600 >> $(RUN_DIR)/logs/plans.log 2>&1 & echo $$! > $(RUN_DIR)/plans.pid
 	nohup $(CITYPILOT) orders sync-alarms --every 10 >> $(RUN_DIR)/logs/orders.log 2>&1 & echo $$! > $(RUN_DIR)/orders.pid
+	nohup $(CITYPILOT) simulate crews --every 20 >> $(RUN_DIR)/logs/crews.log 2>&1 & echo $$! > $(RUN_DIR)/crews.pid
 	nohup $(CITYPILOT) orders visits --every 30 >> $(RUN_DIR)/logs/visits.log 2>&1 & echo $$! > $(RUN_DIR)/visits.pid
 	@for _ in $$(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:$(WEB_PORT)/healthz && break; sleep 0.5; done
 	@$(CITYPILOT) services status
 	@echo
 	@echo "CityPilot runs: web http://127.0.0.1:$(WEB_PORT)/  (API http://127.0.0.1:$(WEB_PORT)/api/v1/openapi.json)"
 	@echo "control room: http://127.0.0.1:$(WEB_PORT)/control-room  (sign in as demo-supervisor or demo-operator)"
-	@echo "ingest, simulator, Modbus poller, alarm engine, command worker, work orders from alarms, escalations, plans, vehicle visits and web server run in the background;"
+	@echo "ingest, simulator, Modbus poller, alarm engine, command worker, work orders from alarms, escalations, plans, simulated crews, vehicle visits and web server run in the background;"
 	@echo "logs in $(RUN_DIR)/logs; 'make demo-stop' stops them"
 	@echo "demo accounts (sign in on the web page):"
 	@$(CITYPILOT) demo accounts
 
 # Stops what `make demo` started in the background (the private servers keep running: citypilot services down).
 demo-stop:
-	@for name in simulate modbus alarms commands ingest serve escalations plans orders visits; do \
+	@for name in simulate modbus alarms commands ingest serve escalations plans orders crews visits; do \
 	  pidfile=$(RUN_DIR)/$$name.pid; pid=$$(cat $$pidfile 2>/dev/null || true); \
 	  if [ -n "$$pid" ] && grep -qs citypilot /proc/$$pid/cmdline; then \
 	    kill -TERM $$pid; for _ in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \

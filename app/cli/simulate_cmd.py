@@ -12,10 +12,11 @@ from typing import Any
 
 import click
 
-from app.cli.context import engine
+from app.cli.context import engine, every_option, repeat
 from app.servers.services import private_broker
 from app.servers.state import read_state
 from app.settings import Settings
+from assets.db import unit_of_work
 from connectors.simulators import (
     FAULTS,
     SimOptions,
@@ -29,6 +30,7 @@ from connectors.simulators import (
     provision,
 )
 from connectors.simulators import control as sim_control
+from fieldservice import simulated_crews
 
 
 def register(cli: click.Group) -> None:
@@ -177,6 +179,40 @@ def stop_cmd(timeout: float) -> None:
         click.echo("no simulator was running")
         return
     click.echo(f"stopping {len(replies)} simulator(s)")
+
+
+@simulate.command("crews")
+@click.option("--work-min", type=click.FloatRange(0.5), default=8.0, show_default=True,
+              help="Minutes a crew works on site before it makes safe and closes.")
+@every_option
+@click.option("--timeout", type=float, default=3.0, show_default=True)
+def crews_cmd(work_min: float, every_s: float | None, timeout: float) -> None:
+    """Play the demo's crews (never against a real city): an assigned order sets off and its van is sent
+    there by the running simulator; the arrival is stamped from the van's track (`citypilot orders visits`);
+    after WORK_MIN on site the crew ticks its checklist, makes safe and closes, and the devices are repaired."""
+
+    def once() -> None:
+        with unit_of_work(engine(), None) as session:
+            todo = simulated_crews.play(session, work_min=work_min)
+        for step in todo:
+            if step.action == "dispatch":
+                try:
+                    _ask(sim_control.request("dispatch", vehicle=step.vehicle, x=step.x, y=step.y,
+                                             stop_s=step.stop_s), timeout)
+                    click.echo(f"order {step.order_id}: {step.vehicle} sent")
+                except SimulationError as exc:
+                    click.echo(f"order {step.order_id}: en route, but the van was not sent (simulator: {exc})")
+                continue
+            repaired = 0
+            for code in step.assets:  # one at a time: poles and circuits are not devices of the simulator
+                try:
+                    _ask(sim_control.request("inject", fault="clear", targets=[code], params={}), timeout)
+                    repaired += 1
+                except SimulationError:
+                    pass
+            click.echo(f"order {step.order_id}: closed, {repaired} device(s) repaired")
+
+    repeat(every_s, once)
 
 
 def _ask(message: dict[str, Any], timeout: float) -> dict[str, Any]:

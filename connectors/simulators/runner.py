@@ -320,13 +320,17 @@ class Simulator:
                                  req.get("params") or {})
                 reply.update(message=f"{req.get('fault')}: {len(details)} effect(s)", details=details)
                 log.info("control: %s %s", req.get("fault"), "; ".join(details))
+            elif action == "dispatch":
+                details = self.dispatch(str(req.get("vehicle") or ""), req.get("x"), req.get("y"),
+                                        req.get("stop_s", 1200))
+                reply.update(message="dispatched", details=details)
             elif action == "status":
                 reply.update(message="running", details=[], status=self.status())
             elif action == "stop":
                 reply.update(message="stopping", details=[])
                 self.stop()
             else:
-                raise SimulationError(f"unknown action {action!r} (inject, status, stop)")
+                raise SimulationError(f"unknown action {action!r} (inject, dispatch, status, stop)")
         except SimulationError as exc:
             reply.update(ok=False, message=str(exc), details=[])
         except Exception as exc:  # a control message never kills the simulator
@@ -337,6 +341,18 @@ class Simulator:
         reply_to = req.get("reply_to")
         if isinstance(reply_to, str) and reply_to:
             self.pool.links["control"].publish(reply_to, json.dumps(reply, ensure_ascii=False).encode(), qos=1)
+
+    def dispatch(self, vehicle: str, x: Any, y: Any, stop_s: Any) -> list[str]:
+        """Send a vehicle (code, plate or tracker id) to a work site (Lambert-93 x, y) for ``stop_s`` seconds."""
+        device = self.fleet.find(vehicle) if vehicle else None
+        if not isinstance(device, VehicleDevice) or device.tracker_id not in self.city.drivers:
+            raise SimulationError(f"no simulated vehicle {vehicle!r}")
+        try:
+            target, stop = (float(x), float(y)), float(stop_s)
+        except (TypeError, ValueError):
+            raise SimulationError("dispatch needs numbers x, y (Lambert-93) and stop_s") from None
+        self.city.drivers[device.tracker_id].send_to(target, stop)
+        return [f"{device.code}: to {target[0]:.0f}, {target[1]:.0f} for {stop:.0f} s"]
 
     def status(self) -> dict[str, Any]:
         """What the simulator does: devices, rates, messages sent, faults in force."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from connectors.simulators.fleet_model import VehicleDevice
 from connectors.simulators.street_graph import StreetGraph
-from gis.crs import from_storage
+from gis.crs import WGS84_SRID, from_storage, to_storage
 
 YARD_SPEED_KMH = 10.0
 METRES_PER_DEGREE = 111_320.0
@@ -82,7 +82,7 @@ def bearings(lonlat: np.ndarray) -> np.ndarray:
 class VehicleDriver:
     """One simulated vehicle and its tracker; ``fix_at`` plans the day as far as asked."""
 
-    __slots__ = ("depot_lonlat", "depot_node", "device", "graph", "heading", "legs", "rng", "skill", "t_planned")
+    __slots__ = ("depot_lonlat", "depot_node", "device", "graph", "heading", "job", "legs", "rng", "skill", "t_planned")
 
     def __init__(self, device: VehicleDevice, graph: StreetGraph | None, now: float, seed: int = 0) -> None:
         self.device = device
@@ -95,12 +95,16 @@ class VehicleDriver:
         if graph is not None and self.depot_node is not None:
             graph.tree(self.depot_node, keep=True)
         self.heading = 0.0
+        self.job: tuple[tuple[float, float], float] | None = None
         self.legs: deque[Leg] = deque()
         self.t_planned = now
         self._stop(self.depot_lonlat, self.rng.uniform(0, 180))  # leave within 3 minutes
 
     def fix_at(self, t: float, noise_m: float = 0.0) -> Fix:
         """The vehicle's position, speed and heading at ``t`` (not before the previous call's ``t``)."""
+        if self.job is not None:
+            (target_xy, stop_s), self.job = self.job, None
+            self.go_to(t, target_xy, stop_s)
         while self.legs and self.legs[0].end < t:
             if len(self.legs) == 1:
                 self._plan_trip()
@@ -115,13 +119,44 @@ class VehicleDriver:
             fix = Fix(t, fix.lon + lon_err, fix.lat + lat_err, fix.speed_kmh, fix.heading_deg)
         return fix
 
+    def send_to(self, target_xy: tuple[float, float], stop_s: float) -> None:
+        """Give the vehicle a job (from any thread): it leaves for it at its next fix."""
+        self.job = (target_xy, stop_s)
+
+    def go_to(self, t: float, target_xy: tuple[float, float], stop_s: float) -> None:
+        """A job (a crew sent to a work order): from where it is at ``t``, drive to ``target_xy``
+        (Lambert-93), stop there ``stop_s`` seconds, drive back to the depot; then its day goes on."""
+        here = self.fix_at(t)
+        here_xy = tuple(to_storage(f"EPSG:{WGS84_SRID}").transform(here.lon, here.lat))
+        target = np.array(from_storage().transform(*target_xy))
+        self.legs.clear()
+        self.t_planned = t
+        start = np.array([here.lon, here.lat])
+        graph = self.graph
+        if graph is None or self.depot_node is None or len(graph) < 2:
+            metres = np.array([math.dist(here_xy, target_xy)])
+            leg = Leg(t, np.array([start, target]), np.array([YARD_SPEED_KMH * 3]), metres)
+            self.legs.append(leg)
+            self.t_planned = leg.end
+            self._stop(target, stop_s)
+            return
+        site = graph.nearest_node(*target_xy)
+        self._drive(graph.path(graph.nearest_node(*here_xy), site), start=start, end=target,
+                    start_xy=here_xy, end_xy=target_xy)  # type: ignore[arg-type]
+        self._stop(target, stop_s)
+        self._drive(graph.path(self.depot_node, site)[::-1], start=target, start_xy=target_xy, end=self.depot_lonlat)
+        self._stop(self.depot_lonlat, self.rng.uniform(300, 900))
+
     # -- planning ---------------------------------------------------------------------------------------
     def _stop(self, lonlat: np.ndarray, seconds: float) -> None:
         leg = Leg(self.t_planned, np.array([lonlat, lonlat]), np.zeros(1), np.zeros(1), stop_s=max(seconds, 1.0))
         self.legs.append(leg)
         self.t_planned = leg.end
 
-    def _drive(self, nodes: list[int], start: np.ndarray | None = None, end: np.ndarray | None = None) -> None:
+    def _drive(self, nodes: list[int], start: np.ndarray | None = None, end: np.ndarray | None = None,
+               start_xy: tuple[float, float] | None = None, end_xy: tuple[float, float] | None = None) -> None:
+        """Drive through ``nodes``, from ``start`` and to ``end`` off the streets (the depot's yard unless
+        their Lambert-93 ``start_xy``/``end_xy`` say otherwise) at yard speed."""
         graph = self.graph
         assert graph is not None
         points = [graph.node_lonlat[n] for n in nodes]
@@ -129,11 +164,11 @@ class VehicleDriver:
         speeds = [graph.speed_kmh(a, b) * self.skill * self.rng.uniform(0.85, 1.05) for a, b in pairwise(nodes)]
         if start is not None:
             points.insert(0, start)
-            xy.insert(0, np.array(self.device.depot_xy))
+            xy.insert(0, np.array(start_xy or self.device.depot_xy))
             speeds.insert(0, YARD_SPEED_KMH)
         if end is not None:
             points.append(end)
-            xy.append(np.array(self.device.depot_xy))
+            xy.append(np.array(end_xy or self.device.depot_xy))
             speeds.append(YARD_SPEED_KMH)
         if len(points) < 2:
             return

@@ -171,6 +171,25 @@ def test_sensors_follow_daily_patterns_and_winter_nights_go_below_zero() -> None
 # -- vehicles ----------------------------------------------------------------------------------------------
 
 
+def test_a_vehicle_sent_to_a_work_site_drives_there_stops_and_comes_back() -> None:
+    lines, classes = grid_streets()
+    graph = StreetGraph.from_lines(lines, classes)
+    depot, site = near(-15, -12), near(180, 95)  # the site is off the streets, like a lamp on a pavement
+    vehicle = VehicleDevice(1, "VEH-T1", "GPS-T1", "AB-123-CD", (depot.x, depot.y), "van")
+    start = paris(2026, 3, 2, 9, 0)
+    driver = VehicleDriver(vehicle, graph, start, seed=5)
+    driver.fix_at(start)
+    driver.send_to((site.x, site.y), 600)
+    fixes = [driver.fix_at(start + k * 5.0) for k in range(1, 3600 // 5)]
+    xy = np.array(from_storage().transform([f.lon for f in fixes], [f.lat for f in fixes], direction="INVERSE")).T
+    to_site = np.hypot(xy[:, 0] - site.x, xy[:, 1] - site.y)
+    there = np.flatnonzero(to_site < 1)
+    assert len(there) * 5 >= 590  # stopped at the site for its 10 minutes
+    assert all(fixes[i].speed_kmh == 0 for i in there[1:-1])
+    assert there[0] * 5 < 600  # got there within 10 minutes across the grid
+    assert to_site[there[-1] + 30] > 30  # then it drives away (back to the depot)
+
+
 def test_vehicles_drive_along_the_streets_and_come_back_to_their_depot() -> None:
     lines, classes = grid_streets()
     graph = StreetGraph.from_lines(lines, classes)
