@@ -285,6 +285,17 @@ def test_simulator_plays_the_city_over_the_broker_and_takes_faults(
                          and not decode_uplink(t, m)[2]["lamp_failure"])
         watcher.wait_for(mark, lambda t, p: uplink_of(tiny_city.lamps[1].dev_eui)(t, p) is not None)
         watcher.wait_for(mark, lambda t, _p: t.endswith("GPS-T1/gps"))
+
+        def dispatch(**fields: Any) -> dict[str, Any]:
+            return sim_control.send(mqtt_url, sim_control.request("dispatch", **fields))[0]
+
+        site = tiny_city.vehicles[0].depot_xy
+        sent = dispatch(vehicle="VEH-T0", x=site[0] + 50, y=site[1], stop_s=60)  # a crew sent to a work order
+        assert sent["ok"] and sent["details"][0].startswith("VEH-T0: to ")
+        assert not dispatch(vehicle="VEH-NOPE", x=1, y=2)["ok"]
+        assert "numbers" in dispatch(vehicle="VEH-T0", x="east", y=2)["message"]
+        mark = time.monotonic()
+        watcher.wait_for(mark, lambda t, _p: t.endswith("GPS-T0/gps"))  # it keeps reporting on its way
         assert sim_control.send(mqtt_url, sim_control.request("stop"))[0]["ok"]
         runner.join(10)
         assert not runner.is_alive()
