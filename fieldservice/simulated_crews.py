@@ -25,7 +25,7 @@ REASON = "simulated crew"
 class Instruction:
     """What the device simulator must do: send a van to a site, or repair devices."""
 
-    action: str  # "dispatch" | "repair"
+    action: str  # "dispatch" (again at every step until the van arrives) | "repair"
     order_id: int
     vehicle: str | None = None
     x: float | None = None
@@ -35,14 +35,15 @@ class Instruction:
 
 
 _ASSIGNED = text("""
-    SELECT o.id, v.code AS vehicle, ST_X(s.geom) AS x, ST_Y(s.geom) AS y,
+    SELECT o.id, o.state, v.code AS vehicle, ST_X(s.geom) AS x, ST_Y(s.geom) AS y,
            (SELECT m.user_id FROM crew_members m WHERE m.crew_id = o.crew_id ORDER BY m.user_id LIMIT 1) AS member
       FROM work_orders o JOIN crews c ON c.id = o.crew_id JOIN assets v ON v.id = c.vehicle_id
       CROSS JOIN LATERAL (SELECT coalesce((SELECT ST_PointOnSurface(a.geom) FROM work_order_assets wa
                                              JOIN assets a ON a.id = wa.asset_id
                                             WHERE wa.order_id = o.id AND a.geom IS NOT NULL
                                             ORDER BY a.id LIMIT 1), o.geom) AS geom) s
-     WHERE o.state = 'assigned' AND s.geom IS NOT NULL
+     WHERE s.geom IS NOT NULL AND (o.state = 'assigned' OR (o.state = 'en_route' AND NOT EXISTS (
+           SELECT 1 FROM work_order_visits w WHERE w.order_id = o.id)))
      ORDER BY o.id
 """)
 _WORKING = text("""
@@ -60,8 +61,9 @@ def play(session: Session, now: dt.datetime | None = None, work_min: float = 8.0
     """One step of every simulated crew; what the device simulator must do for it."""
     when = now or dt.datetime.now(dt.UTC)
     out: list[Instruction] = []
-    for row in session.execute(_ASSIGNED).all():
-        transition(session, row.id, "en_route", row.member, reason=REASON, at=when)
+    for row in session.execute(_ASSIGNED).all():  # and those on their way whose van has not arrived yet
+        if row.state == "assigned":
+            transition(session, row.id, "en_route", row.member, reason=REASON, at=when)
         out.append(Instruction("dispatch", row.id, row.vehicle, float(row.x), float(row.y),
                                stop_s=work_min * 60 + 180))
     ready = when - dt.timedelta(minutes=work_min)

@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -181,6 +182,9 @@ def stop_cmd(timeout: float) -> None:
     click.echo(f"stopping {len(replies)} simulator(s)")
 
 
+RESEND_S = 300
+
+
 @simulate.command("crews")
 @click.option("--work-min", type=click.FloatRange(0.5), default=8.0, show_default=True,
               help="Minutes a crew works on site before it makes safe and closes.")
@@ -191,14 +195,19 @@ def crews_cmd(work_min: float, every_s: float | None, timeout: float) -> None:
     there by the running simulator; the arrival is stamped from the van's track (`citypilot orders visits`);
     after WORK_MIN on site the crew ticks its checklist, makes safe and closes, and the devices are repaired."""
 
+    sent: dict[int, float] = {}  # order → when its van was last sent (sent again every 5 min until it arrives)
+
     def once() -> None:
         with unit_of_work(engine(), None) as session:
             todo = simulated_crews.play(session, work_min=work_min)
         for step in todo:
             if step.action == "dispatch":
+                if time.monotonic() - sent.get(step.order_id, -1e9) < RESEND_S:
+                    continue
                 try:
                     _ask(sim_control.request("dispatch", vehicle=step.vehicle, x=step.x, y=step.y,
                                              stop_s=step.stop_s), timeout)
+                    sent[step.order_id] = time.monotonic()
                     click.echo(f"order {step.order_id}: {step.vehicle} sent")
                 except SimulationError as exc:
                     click.echo(f"order {step.order_id}: en route, but the van was not sent (simulator: {exc})")
