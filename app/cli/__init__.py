@@ -20,6 +20,7 @@ def feature_modules() -> list[ModuleType]:
         crews_cmd,
         db_cmd,
         demo_cmd,
+        desktop_cmd,
         ingest_cmd,
         io_cmd,
         kpis_cmd,
@@ -40,6 +41,7 @@ def feature_modules() -> list[ModuleType]:
         ingest_cmd, simulate_cmd, modbus_cmd, alarms_cmd, commands_cmd, crews_cmd, orders_cmd, kpis_cmd, contract_cmd,
         open311_cmd,
         maintenance_cmd, serve_cmd,
+        desktop_cmd,  # the planners' desktop (the `desktop` extra)
     ]
 
 
