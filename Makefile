@@ -16,6 +16,9 @@ SHELL := /bin/bash
 DEB_PACKAGES := postgresql-15-postgis-3 mosquitto mosquitto-clients gdal-bin curl chromium libatomic1
 # The QGIS plugin: Debian's QGIS 3.22 for /usr/bin/python3 (tests, headless), lrelease for its translations.
 DEB_PACKAGES += python3-qgis qgis-providers qgis-common qttools5-dev-tools
+# The desktop (PyQt6 + QtWebEngine, offscreen): the libraries Qt loads on a fresh Debian 12.
+DEB_PACKAGES += libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libbrotli1 libnss3 libasound2 \
+  libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1 libgbm1
 
 SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
@@ -59,7 +62,7 @@ $(PY):
 
 # Reinstalled only when the packaging metadata changed since the last install.
 $(STAMP): setup.cfg pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,desktop]'
 	touch $@
 
 # The OGC's conformance verifier pins pytest 8 (the project runs 9): a virtual environment of its own,

@@ -20,6 +20,7 @@ def feature_modules() -> list[ModuleType]:
         crews_cmd,
         db_cmd,
         demo_cmd,
+        desktop_cmd,
         ingest_cmd,
         io_cmd,
         kpis_cmd,
@@ -43,6 +44,7 @@ def feature_modules() -> list[ModuleType]:
         kpis_cmd, contract_cmd,
         open311_cmd,
         maintenance_cmd, serve_cmd,
+        desktop_cmd,  # the planners' desktop (the `desktop` extra)
     ]
 
 

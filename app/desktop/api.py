@@ -148,6 +148,66 @@ class ApiClient:
         """PATCH with the version edited: 409 (``ApiError.body['current']``) when someone saved since."""
         return self.call("PATCH", f"{API}/assets/{asset_id}", {"version": version, "properties": properties})
 
+    def update_geometry(self, asset_id: int, geometry: dict[str, Any], version: int,
+                        properties: dict[str, Any] | None = None) -> dict[str, Any]:
+        """PATCH the geometry (GeoJSON, WGS84), and ``properties`` with it, at the version edited."""
+        body: dict[str, Any] = {"version": version, "geometry": geometry}
+        if properties:
+            body["properties"] = properties
+        return self.call("PATCH", f"{API}/assets/{asset_id}", body)
+
+    def create_asset(self, kind: str, geometry: dict[str, Any] | None,
+                     properties: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST a new asset of ``kind``; answers its Feature (422 names a refused field)."""
+        body: dict[str, Any] = {"type": "Feature", "properties": {**(properties or {}), "kind": kind}}
+        if geometry is not None:
+            body["geometry"] = geometry
+        return self.call("POST", f"{API}/assets", body)
+
+    def retire_asset(self, asset_id: int, version: int) -> dict[str, Any]:
+        """Status ``removed`` (the asset and its history stay); 409 when stale."""
+        return self.call("POST", f"{API}/assets/{asset_id}/retire", {"version": version})
+
+    def import_file(self, path: str, kind: str, *, dry_run: bool, mapping: list[str] | None = None,
+                    crs: str = "", timeout: float = 600.0) -> dict[str, Any]:
+        """Upload a survey file to ``POST /imports`` (``dry_run``: nothing saved); answers the report."""
+        from pathlib import Path
+
+        fields: list[tuple[str, str]] = [("kind", kind), ("dry_run", "true" if dry_run else "false")]
+        fields += [("map", m) for m in mapping or []]
+        if crs:
+            fields.append(("crs", crs))
+        boundary = "----citypilot-desktop-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode()
+                 for n, v in fields]
+        name = Path(path).name.replace('"', "")
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                     "Content-Type: application/octet-stream\r\n\r\n".encode() + Path(path).read_bytes() + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        previous, self.timeout = self.timeout, timeout
+        try:
+            raw = self._send("POST", f"{API}/imports", b"".join(parts),
+                             {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                              "Accept": "application/json"})
+        finally:
+            self.timeout = previous
+        return json.loads(raw)
+
+    def download(self, path: str) -> bytes:
+        """The bytes of a server file (an import's rejects CSV)."""
+        return self._send("GET", path, None, {})
+
+    def stream(self, timeout: float = 60.0) -> Any:
+        """The open live stream (``/api/v1/stream``, server-sent events): a file-like answer to read lines of."""
+        headers = {"Accept": "text/event-stream", **self.auth_headers()}
+        request = urllib.request.Request(self._url(f"{API}/stream"), headers=headers)
+        try:
+            return self._opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            raise ApiError(exc.code, exc.reason) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise ApiError(0, f"cannot reach {self.server}: {getattr(exc, 'reason', exc)}") from None
+
     def history(self, asset_id: int) -> dict[str, Any]:
         return self.get(f"{API}/assets/{asset_id}/history")
 

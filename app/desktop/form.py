@@ -156,7 +156,7 @@ class AttributeForm(QWidget):
 
     @property
     def asset_id(self) -> int | None:
-        return int(self.feature["id"]) if self.feature else None
+        return int(self.feature["id"]) if self.feature and self.feature.get("id") is not None else None
 
     @property
     def version(self) -> int | None:
@@ -166,7 +166,8 @@ class AttributeForm(QWidget):
         """Show ``feature`` with the fields of ``kind`` (the widgets are made again when the kind changes)."""
         properties = feature["properties"]
         self.feature = feature
-        self.title.setText(f"<b>{properties.get('code') or feature['id']}</b> — {kind.get('label', kind['name'])}"
+        code = properties.get("code") or feature["id"] or tr("new_asset")
+        self.title.setText(f"<b>{code}</b> — {kind.get('label', kind['name'])}"
                            f" · {tr('version')} {properties.get('version')}")
         self.body.deleteLater()
         self.body = QWidget()

@@ -38,6 +38,7 @@ FILES = {  # page path -> file (the control room's styles: the same map in both 
     "/map.html": HERE / "map.html",
     "/map.js": HERE / "map.js",
     "/styles.js": STATIC / "control_room" / "styles.js",
+    "/i18n.js": STATIC / "control_room" / "i18n.js",
     "/leaflet.js": STATIC / "vendor" / "leaflet" / "leaflet.js",
     "/leaflet.css": STATIC / "vendor" / "leaflet" / "leaflet.css",
     "/vectorgrid.js": STATIC / "vendor" / "leaflet.vectorgrid" / "Leaflet.VectorGrid.bundled.min.js",
@@ -72,6 +73,7 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
         self.client = client
         self.network = QNetworkAccessManager(self)
         self.tiles_served = 0
+        self.page_config = "{}"  # the styles.js configuration embedded in map.html (kinds' styles)
 
     def requestStarted(self, job: QWebEngineUrlRequestJob | None) -> None:
         assert job is not None
@@ -82,6 +84,9 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
             source = QFile(QWEBCHANNEL_JS)
             source.open(QIODevice.OpenModeFlag.ReadOnly)
             _reply(job, b"text/javascript", bytes(source.readAll()))
+        elif path == "/map.html":
+            page = FILES[path].read_text().replace("__CONFIG__", self.page_config.replace("</", "<\\/"))
+            _reply(job, b"text/html", page.encode())
         elif path in FILES:
             file = FILES[path]
             kind = "text/javascript" if file.suffix == ".js" else mimetypes.guess_type(file.name)[0] or "text/plain"
@@ -124,6 +129,9 @@ class MapBridge(QObject):
 
     featureClicked = pyqtSignal(int)
     extentChanged = pyqtSignal(float, float, float, float)
+    mapClickedAt = pyqtSignal(float, float)
+    boxChosen = pyqtSignal(float, float, float, float)
+    pointDragged = pyqtSignal(int, float, float)
     ready = pyqtSignal()
 
     def __init__(self, setup: dict[str, Any], parent: QObject | None = None) -> None:
@@ -143,6 +151,18 @@ class MapBridge(QObject):
     def moved(self, west: float, south: float, east: float, north: float) -> None:
         self.extentChanged.emit(west, south, east, north)
 
+    @pyqtSlot(float, float)
+    def mapClicked(self, lon: float, lat: float) -> None:
+        self.mapClickedAt.emit(lon, lat)
+
+    @pyqtSlot(float, float, float, float)
+    def boxSelected(self, west: float, south: float, east: float, north: float) -> None:
+        self.boxChosen.emit(west, south, east, north)
+
+    @pyqtSlot(int, float, float)
+    def dragged(self, asset_id: int, lon: float, lat: float) -> None:
+        self.pointDragged.emit(asset_id, lon, lat)
+
     @pyqtSlot()
     def loaded(self) -> None:
         self.ready.emit()
@@ -151,10 +171,12 @@ class MapBridge(QObject):
 class MapView(QWebEngineView):
     """The map of the server's layers; ``bridge`` carries clicks and the extent to Python."""
 
-    def __init__(self, client: ApiClient, layers: dict[str, Any], parent: Any = None) -> None:
+    def __init__(self, client: ApiClient, layers: dict[str, Any], kinds: list[dict[str, Any]] | None = None,
+                 parent: Any = None) -> None:
         super().__init__(parent)
         self.profile = QWebEngineProfile(self)  # off the record: nothing of the city written to disk
         self.handler = SchemeHandler(client, self)
+        self.handler.page_config = json.dumps(style_config(kinds or []))
         self.profile.installUrlSchemeHandler(SCHEME, self.handler)
         self.setPage(QWebEnginePage(self.profile, self))
         self.bridge = MapBridge(page_setup(client, layers), self)
@@ -184,8 +206,19 @@ class MapView(QWebEngineView):
         self.run(f"window.cityMap && window.cityMap.setShown({json.dumps(layer)}, {json.dumps(shown)})")
 
     def select(self, asset_id: int | None, geometry: dict[str, Any] | None = None) -> None:
-        """Highlight the asset (its GeoJSON geometry) and bring it into view."""
-        self.run(f"window.cityMap && window.cityMap.select({json.dumps(asset_id)}, {json.dumps(geometry)})")
+        """Highlight the asset (its GeoJSON geometry), bring it into view, and let its point be dragged."""
+        args = f"{json.dumps(asset_id)}, {json.dumps(geometry)}"
+        self.run(f"window.cityMap && (window.cityMap.select({args}), window.cityMap.editHandle({args}))")
+
+    def call(self, method: str, *args: Any) -> None:
+        """``window.cityMap.<method>(args)`` in the page (JSON arguments)."""
+        self.run(f"window.cityMap && window.cityMap.{method}({', '.join(json.dumps(a) for a in args)})")
+
+
+def style_config(kinds: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the control room's styles.js reads from the page: each kind's map style."""
+    return {"styles": {k["name"]: k.get("style") or {} for k in kinds}, "strings": {}, "lang": "en",
+            "kinds": {k["name"]: {"label": k.get("label") or k["name"]} for k in kinds}, "families": {}, "states": {}}
 
 
 def page_setup(client: ApiClient, layers: dict[str, Any]) -> dict[str, Any]:

@@ -29,23 +29,118 @@ class DesktopMap {
     }).addTo(this.map);
     const specs = [...setup.layers].sort((a, c) => ORDER.indexOf(a.id) - ORDER.indexOf(c.id));
     for (const spec of specs) {
-      const style = (props, z) => (props.id == null && props.count != null
-        ? clusterStyle(props, new Set(STATES))
-        : assetStyle(props.kind, props.live ?? 'unknown', props.status, z));
+      const style = (props, z) => {
+        if (props.id == null && props.count != null) return clusterStyle(props, new Set(STATES.filter((s) => !this.hiddenStates.has(s))));
+        const state = props.live ?? 'unknown';
+        if (this.hiddenStates.has(state)) return { weight: 0, fill: false, opacity: 0, radius: 0 };
+        return assetStyle(props.kind, state, props.status, z);
+      };
       const layer = L.vectorGrid.protobuf(spec.tiles[0], {
         rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [spec.id]: style }, interactive: true,
         getFeatureId: (feature) => feature.id, maxNativeZoom: 19,
       });
       layer.on('click', (event) => {
         const id = event.layer?.properties?.id;
-        if (id != null) this.bridge.clicked(id);
+        if (id != null && this.mode === 'browse') this.bridge.clicked(id);
       });
       this.layers[spec.id] = layer.addTo(this.map);
     }
     this.selection = null;
+    this.handle = null;
+    this.picked = null;
+    this.mode = 'browse';
+    this.hiddenStates = new Set();
     this.map.on('moveend', () => this.reportExtent());
+    this.map.on('click', (event) => {
+      if (this.mode === 'add') this.bridge.mapClicked(event.latlng.lng, event.latlng.lat);
+    });
+    this.boxSelect();
     this.reportExtent();
   }
+
+  // Shift + drag (or the "select" mode): a rectangle; Python finds the assets inside through the API.
+  boxSelect() {
+    this.map.boxZoom.disable();
+    let start = null;
+    let box = null;
+    this.map.on('mousedown', (event) => {
+      if (!(event.originalEvent.shiftKey || this.mode === 'select')) return;
+      start = event.latlng;
+      this.map.dragging.disable();
+    });
+    this.map.on('mousemove', (event) => {
+      if (!start) return;
+      const bounds = L.latLngBounds(start, event.latlng);
+      if (box) box.setBounds(bounds); else box = L.rectangle(bounds, { color: '#ff00aa', weight: 1, dashArray: '4' }).addTo(this.map);
+    });
+    this.map.on('mouseup', (event) => {
+      if (!start) return;
+      const b = L.latLngBounds(start, event.latlng);
+      start = null;
+      this.map.dragging.enable();
+      if (box) { this.map.removeLayer(box); box = null; }
+      this.bridge.boxSelected(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());
+    });
+  }
+
+  setMode(mode) {
+    this.mode = mode;
+    this.map.getContainer().style.cursor = mode === 'browse' ? '' : 'crosshair';
+  }
+
+  // Live state from the stream: the feature restyled in place, whatever layer carries it.
+  live(id, kind, state) {
+    const hidden = this.hiddenStates.has(state);
+    for (const layer of Object.values(this.layers)) {
+      if (hidden) layer.setFeatureStyle(id, { weight: 0, fill: false, opacity: 0, radius: 0 });
+      else layer.setFeatureStyle(id, assetStyle(kind, state, 'in_service', this.map.getZoom()));
+    }
+  }
+
+  setStateShown(state, on) {
+    if (on) this.hiddenStates.delete(state); else this.hiddenStates.add(state);
+    for (const layer of Object.values(this.layers)) layer.redraw();
+  }
+
+  // Several assets highlighted (a rectangle's selection).
+  highlight(geometries) {
+    if (this.picked) this.map.removeLayer(this.picked);
+    this.picked = L.geoJSON({ type: 'FeatureCollection', features: geometries.map((g) => ({ type: 'Feature', geometry: g, properties: {} })) }, {
+      pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 7, color: '#ff00aa', weight: 2, fill: false }),
+      style: { color: '#ff00aa', weight: 3 },
+    }).addTo(this.map);
+  }
+
+  // The selected point can be dragged: its drop goes to Python, which saves it with the asset's version.
+  editHandle(id, geometry) {
+    if (this.handle) this.map.removeLayer(this.handle);
+    this.handle = null;
+    if (id == null || !geometry || geometry.type !== 'Point') return;
+    const [lng, lat] = geometry.coordinates;
+    this.handle = L.marker([lat, lng], { draggable: true, opacity: 0.85 }).addTo(this.map);
+    this.handle.on('dragend', () => {
+      const at = this.handle.getLatLng();
+      this.bridge.dragged(id, at.lng, at.lat);
+    });
+  }
+
+  // A file being imported, over the inventory.
+  preview(collection) {
+    if (this.previewLayer) this.map.removeLayer(this.previewLayer);
+    this.previewLayer = null;
+    if (!collection) return;
+    this.previewLayer = L.geoJSON(collection, {
+      pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 5, color: '#e65100', weight: 2, fillOpacity: 0.4 }),
+      style: { color: '#e65100', weight: 3 },
+    }).addTo(this.map);
+    const bounds = this.previewLayer.getBounds();
+    if (bounds.isValid()) this.map.fitBounds(bounds, { maxZoom: 17 });
+  }
+
+  // Tiles again (an asset saved: its new place or status).
+  refresh() { for (const layer of Object.values(this.layers)) layer.redraw(); }
+
+  view(lng, lat, zoom) { this.map.setView([lat, lng], zoom); }
 
   reportExtent() {
     const b = this.map.getBounds();

@@ -1,0 +1,414 @@
+"""The planners' main window: the map in the centre, the layer tree, the asset table, the attribute form.
+
+Every change goes through :class:`EditSession` (the API with the asset's version); a stale one opens the
+conflict dialog, a refused field shows the server's reason under it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.desktop.api import ApiClient, ApiError
+from app.desktop.conflict import TAKE_THEIRS, ConflictDialog
+from app.desktop.edits import GEOMETRY, Conflict, EditSession
+from app.desktop.i18n import tr
+from app.desktop.layertree import LayerTree
+from app.desktop.live import LiveStream
+from app.desktop.mapview import MapView
+from app.desktop.table import AssetPanel
+
+BOX_LIMIT = 500  # assets a rectangle selects at most (one page of the API)
+POLES_OF = {"luminaire": "pole"}  # attaching a luminaire to a circuit attaches the support carrying it
+
+
+class MainWindow(QMainWindow):
+    """``client`` is signed in; ``me`` is its ``/me``. ``live=False``: no stream (tests of other parts)."""
+
+    def __init__(self, client: ApiClient, me: dict[str, Any], *, live: bool = True) -> None:
+        super().__init__()
+        self.client = client
+        self.me = me
+        self.setWindowTitle(tr("app_title"))
+        self.resize(1400, 850)
+        self.kinds = {k["name"]: k for k in client.kinds()}
+        self.edits = EditSession(client)
+        self.selection: list[int] = []
+        self.new_geometry: dict[str, Any] | None = None  # the point of an asset being added
+        self.resolve_conflict = self._ask_conflict  # tests answer the dialog themselves
+        layers = client.layers()
+        labels = {name: k.get("label") or name for name, k in self.kinds.items()}
+        self.map = MapView(client, layers, list(self.kinds.values()), self)
+        self.setCentralWidget(self.map)
+        self.tree = LayerTree(layers, labels)
+        self.tree.layerToggled.connect(self.map.set_layer_shown)
+        self.tree.stateToggled.connect(lambda state, on: self.map.call("setStateShown", state, on))
+        self._dock(tr("layers"), self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.table = AssetPanel(client, list(self.kinds.values()))
+        self.table.assetChosen.connect(self.open_asset)
+        self._dock(tr("assets"), self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock(tr("attributes"), self._form_panel(), Qt.DockWidgetArea.RightDockWidgetArea)
+        self._toolbar()
+        self.map.bridge.featureClicked.connect(self.open_asset)
+        self.map.bridge.extentChanged.connect(self.table.follow_extent)
+        self.map.bridge.mapClickedAt.connect(self.map_clicked)
+        self.map.bridge.pointDragged.connect(self.move_asset)
+        self.map.bridge.boxChosen.connect(self.select_box)
+        self.connection = QLabel()
+        self.statusBar().addPermanentWidget(self.connection)  # type: ignore[union-attr]
+        self.who = QLabel(tr("signed_in_as", user=me.get("name"), role=me.get("role"), server=client.server))
+        self.statusBar().addPermanentWidget(self.who)  # type: ignore[union-attr]
+        self.stream: LiveStream | None = None
+        self._connected(False)
+        if live:
+            self.stream = LiveStream(client, self)
+            self.stream.event.connect(self.live_event)
+            self.stream.connected.connect(self._connected)
+            self.stream.start()
+        self.table.reload()
+        self._refresh_actions()
+
+    # -- layout -------------------------------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _form_panel(self) -> QWidget:
+        from app.desktop.form import AttributeForm
+
+        self.form = AttributeForm()
+        self.save_button = QPushButton(tr("save"))
+        self.save_button.clicked.connect(self.save_form)
+        self.message = QLabel()
+        self.message.setObjectName("form_message")
+        self.message.setWordWrap(True)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        panel = QWidget()
+        panel.setMinimumWidth(340)
+        layout = QVBoxLayout(panel)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+        return panel
+
+    def _toolbar(self) -> None:
+        bar = QToolBar(tr("tools"))
+        bar.setObjectName("tools")
+        self.addToolBar(bar)
+        self.add_kind = QComboBox()
+        for name, kind in self.kinds.items():
+            if "Point" in (kind.get("geometry_types") or []):
+                self.add_kind.addItem(kind.get("label") or name, name)
+        self.add_action = self._action(bar, tr("add_point"), self.toggle_add, checkable=True)
+        bar.addWidget(self.add_kind)
+        bar.addSeparator()
+        self.select_action = self._action(bar, tr("select_box"), self.toggle_select, checkable=True)
+        self.selected_label = QLabel()
+        bar.addWidget(self.selected_label)
+        self.bulk_action = self._action(bar, tr("bulk_edit"), self.bulk_edit)
+        self.attach_action = self._action(bar, tr("attach_circuit"), self.attach_to_circuit)
+        self.retire_action = self._action(bar, tr("retire"), self.retire_selected)
+        bar.addSeparator()
+        self.undo_action = self._action(bar, tr("undo"), self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(bar, tr("redo"), self.redo, QKeySequence.StandardKey.Redo)
+        bar.addSeparator()
+        self.import_action = self._action(bar, tr("import"), self.open_import)
+
+    def _action(self, bar: QToolBar, text: str, slot: Any, shortcut: Any = None, *, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setCheckable(checkable)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        bar.addAction(action)
+        return action
+
+    def _refresh_actions(self) -> None:
+        self.undo_action.setEnabled(self.edits.can_undo)
+        self.redo_action.setEnabled(self.edits.can_redo)
+        many = len(self.selection)
+        self.bulk_action.setEnabled(many > 0)
+        self.attach_action.setEnabled(many > 0)
+        self.retire_action.setEnabled(self.form.feature is not None and self.form.asset_id is not None)
+        self.selected_label.setText(tr("selected", count=many) if many else "")
+
+    def _connected(self, on: bool) -> None:
+        self.connection.setText(tr("live_on") if on else tr("live_off"))
+        self.connection.setStyleSheet("color: #2e7d32;" if on else "color: #b00020;")
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+        self.statusBar().showMessage(text, 8000)  # type: ignore[union-attr]
+
+    # -- one asset ----------------------------------------------------------------------------------
+
+    def open_asset(self, asset_id: int) -> None:
+        """Show the asset in the form, highlighted on the map (its point draggable)."""
+        try:
+            feature = self.client.asset(asset_id)
+        except ApiError as exc:
+            self.say(tr("fix_fields", reason=exc.message))
+            return
+        self.show_feature(feature)
+
+    def show_feature(self, feature: dict[str, Any]) -> None:
+        kind = self.kinds.get(feature["properties"].get("kind"), {"name": feature["properties"].get("kind")})
+        self.form.load(feature, kind)
+        self.message.clear()
+        if feature.get("id") is not None:
+            self.map.select(int(feature["id"]), feature.get("geometry"))
+        self._refresh_actions()
+
+    def save_form(self) -> bool:
+        """Save the form: a new asset is created, a loaded one PATCHed with its version."""
+        feature = self.form.feature
+        if feature is None:
+            return False
+        self.form.show_errors({})
+        if feature.get("id") is None:
+            return self._create(feature)
+        changes = self.form.changes()
+        if not changes:
+            self.say(tr("nothing_changed"))
+            return False
+        return self._save(feature, changes, "edit")
+
+    def _save(self, feature: dict[str, Any], values: dict[str, Any], label: str) -> bool:
+        try:
+            saved = self.edits.save(feature, values, label)
+        except Conflict as conflict:
+            return self._conflict(conflict, feature, label)
+        except ApiError as exc:
+            return self._refused(exc)
+        self._saved([saved])
+        return True
+
+    def _create(self, feature: dict[str, Any]) -> bool:
+        values = {k: v for k, v in self.form.values().items() if v is not None}
+        try:
+            created = self.client.create_asset(feature["properties"]["kind"], feature.get("geometry"), values)
+        except ApiError as exc:
+            return self._refused(exc)
+        self.edits.created(created)
+        self.add_action.setChecked(False)
+        self.toggle_add()
+        self._saved([created])
+        return True
+
+    def _refused(self, exc: ApiError) -> bool:
+        """A 422 names its fields: each reason under its field; the others in the message line."""
+        others = self.form.show_errors(exc.fields) if exc.status == 422 else []
+        reason = "; ".join(f"{f}: {exc.fields[f]}" for f in others) if others else exc.message
+        self.say(tr("fix_fields", reason=reason))
+        return False
+
+    def _saved(self, features: list[dict[str, Any]]) -> None:
+        for saved in features:
+            self.table.model.replace({"id": saved["id"], **saved["properties"]})
+        if features:
+            last = features[-1]
+            if self.form.feature is None or self.form.asset_id in (None, int(last["id"])):
+                self.show_feature(last)
+            self.say(tr("saved", version=last["properties"]["version"]))
+            self.map.call("refresh")
+        self._refresh_actions()
+
+    def _conflict(self, conflict: Conflict, feature: dict[str, Any] | None, label: str) -> bool:
+        """Someone saved meanwhile: the planner chooses; what is kept is saved over the server's version."""
+        keep = self.resolve_conflict(conflict)
+        current = conflict.current
+        if not keep:
+            self.show_feature(current)
+            self.say(tr("took_theirs", version=current["properties"]["version"]))
+            return False
+        return self._save(current, keep, label)
+
+    def _ask_conflict(self, conflict: Conflict) -> dict[str, Any]:
+        dialog = ConflictDialog(conflict.mine, conflict.edited_version, conflict.current, self)
+        dialog.exec()
+        return {} if dialog.choice in (None, TAKE_THEIRS) else dialog.resolved()
+
+    def move_asset(self, asset_id: int, lon: float, lat: float) -> bool:
+        """A point dropped on the map: saved with the version the planner had in the form."""
+        feature = self.form.feature if self.form.asset_id == asset_id else self.client.asset(asset_id)
+        assert feature is not None
+        return self._save(feature, {GEOMETRY: {"type": "Point", "coordinates": [lon, lat]}}, "move")
+
+    # -- adding -------------------------------------------------------------------------------------
+
+    def toggle_add(self) -> None:
+        on = self.add_action.isChecked()
+        if on:
+            self.select_action.setChecked(False)
+        self.map.call("setMode", "add" if on else "browse")
+
+    def map_clicked(self, lon: float, lat: float) -> None:
+        """In "add" mode: a new asset of the chosen kind at the click, its form to fill and save."""
+        if not self.add_action.isChecked():
+            return
+        kind = self.add_kind.currentData()
+        point = {"type": "Point", "coordinates": [lon, lat]}
+        self.show_feature({"type": "Feature", "id": None, "geometry": point,
+                           "properties": {"kind": kind, "version": 0, "code": None}})
+        self.map.call("highlight", [point])
+        self.say(tr("fill_new", kind=self.add_kind.currentText()))
+
+    # -- selections ---------------------------------------------------------------------------------
+
+    def toggle_select(self) -> None:
+        on = self.select_action.isChecked()
+        if on:
+            self.add_action.setChecked(False)
+        self.map.call("setMode", "select" if on else "browse")
+
+    def select_box(self, west: float, south: float, east: float, north: float) -> list[int]:
+        """The assets in the rectangle (the table's kind filter applies): the selection."""
+        kind = self.table.kind.currentData()
+        answer = self.client.assets(bbox=(west, south, east, north), kinds=[kind] if kind else None, limit=BOX_LIMIT)
+        self.selection = [int(item["id"]) for item in answer["items"]]
+        collection = self.client.get(f"/api/v1/assets?f=geojson&limit={BOX_LIMIT}&bbox="
+                                     f"{west:.6f},{south:.6f},{east:.6f},{north:.6f}"
+                                     + (f"&kind={kind}" if kind else ""))
+        self.map.call("highlight", [f["geometry"] for f in collection["features"] if f.get("geometry")])
+        if answer["total"] > len(self.selection):
+            self.say(tr("selection_capped", count=len(self.selection), total=answer["total"]))
+        self._refresh_actions()
+        return self.selection
+
+    def bulk_edit(self, name: str | None = None, value: Any = None) -> int:
+        """Set one attribute on every selected asset (one undo step); answers how many were saved."""
+        features = [self.client.asset(i) for i in self.selection]
+        if name is None:
+            names = sorted({a["name"] for f in features for a in self.kinds[f["properties"]["kind"]]["attributes"]
+                            if a["type"] in ("text", "integer", "number", "boolean", "date")})
+            name, ok = QInputDialog.getItem(self, tr("bulk_edit"), tr("field"), names, 0, False)
+            if not ok:
+                return 0
+            text, ok = QInputDialog.getText(self, tr("bulk_edit"), name)
+            if not ok:
+                return 0
+            value = text
+        return self._save_all([(f, {name: value}) for f in features], "bulk")
+
+    def attach_to_circuit(self, circuit_id: int | None = None) -> int:
+        """Attach the selected luminaires (through their support) and supports to a circuit."""
+        if circuit_id is None:
+            number, ok = QInputDialog.getInt(self, tr("attach_circuit"), tr("circuit_id"), 1, 1)
+            if not ok:
+                return 0
+            circuit_id = number
+        targets: dict[int, dict[str, Any]] = {}
+        for asset_id in self.selection:
+            feature = self.client.asset(asset_id)
+            kind = feature["properties"]["kind"]
+            if kind in POLES_OF and feature["properties"].get("parent_id"):
+                feature = self.client.asset(int(feature["properties"]["parent_id"]))
+                kind = feature["properties"]["kind"]
+            if "circuit" in (self.kinds.get(kind, {}).get("parents") or []):
+                targets[int(feature["id"])] = feature
+        if not targets:
+            self.say(tr("nothing_to_attach"))
+            return 0
+        return self._save_all([(f, {"parent_id": circuit_id}) for f in targets.values()], "attach")
+
+    def _save_all(self, changes: list[tuple[dict[str, Any], dict[str, Any]]], label: str) -> int:
+        try:
+            saved = self.edits.save_many(changes, label)
+        except Conflict as conflict:
+            self._conflict(conflict, None, label)
+            return 0
+        except ApiError as exc:
+            self._refused(exc)
+            self._refresh_actions()
+            return 0
+        self._saved(saved)
+        self.say(tr("saved_many", count=len(saved)))
+        return len(saved)
+
+    def retire_selected(self) -> bool:
+        feature = self.form.feature
+        if feature is None or feature.get("id") is None:
+            return False
+        try:
+            saved = self.edits.retire(feature)
+        except Conflict as conflict:
+            return self._conflict(conflict, feature, "retire")
+        except ApiError as exc:
+            return self._refused(exc)
+        self._saved([saved])
+        return True
+
+    # -- undo / redo --------------------------------------------------------------------------------
+
+    def undo(self) -> list[dict[str, Any]]:
+        return self._replay(self.edits.undo)
+
+    def redo(self) -> list[dict[str, Any]]:
+        return self._replay(self.edits.redo)
+
+    def _replay(self, how: Any) -> list[dict[str, Any]]:
+        try:
+            saved = how()
+        except Conflict as conflict:
+            self._conflict(conflict, None, "undo")
+            return []
+        except ApiError as exc:
+            self._refused(exc)
+            return []
+        self._saved(saved)
+        return saved
+
+    # -- live ---------------------------------------------------------------------------------------
+
+    def live_event(self, name: str, data: dict[str, Any]) -> None:
+        """A state change restyles its asset on the map; an alarm is said in the status bar."""
+        if name == "state" and data.get("asset_id") is not None:
+            self.map.call("live", int(data["asset_id"]), data.get("kind"), data.get("state"))
+        elif name == "alarm":
+            self.statusBar().showMessage(tr("alarm", text=str(data.get("message") or data.get("kind") or "")), 8000)  # type: ignore[union-attr]
+        elif name == "resync":
+            self.map.call("refresh")
+
+    # -- import -------------------------------------------------------------------------------------
+
+    def open_import(self) -> None:
+        try:
+            from app.desktop.importer import ImportDialog  # type: ignore[import-not-found]
+        except ImportError:  # the import dialog is not written yet (issue 15, item 4)
+            self.say(tr("import_title") + ": —")
+            return
+        ImportDialog(self.client, list(self.kinds.values()), self.map, self).exec()
+
+    def closeEvent(self, event: Any) -> None:
+        if self.stream is not None:
+            self.stream.stop()
+        super().closeEvent(event)
+
+
+def confirm(parent: QWidget, text: str) -> bool:
+    return QMessageBox.question(parent, tr("app_title"), text) == QMessageBox.StandardButton.Yes
