@@ -67,6 +67,11 @@ def test_open_list_show_and_move(client: ContractClient, people: People, engine:
     shown = client.get(f"/api/v1/work-orders/{order['id']}", headers=me).get_json()
     assert shown["state"] == "done" and shown["events"][-1]["actor"] == "crew"
     assert shown["clocks"]["response"]["stopped_at"] is not None and shown["allowed_moves"] == ["verified"]
+    proof = client.get(f"/api/v1/work-orders/{order['id']}/proof", headers=sup).get_json()
+    moves = [f["properties"] for f in proof["features"] if f["properties"]["role"] == "move"]
+    assert [m["state"] for m in moves] == ["new", "en_route", "on_site", "made_safe", "done"]  # new: the reported place
+    assert moves[2]["proven"] is True and moves[2]["distance_m"] < 1  # on site at the reported place itself
+    assert proof["features"][0]["geometry"]["coordinates"] == [DARCY["lon"], DARCY["lat"]]
 
 
 def test_a_crew_sees_and_moves_its_own_orders_only(client: ContractClient, people: People, engine: Engine) -> None:
