@@ -20,7 +20,7 @@ from app.web.db import work
 from app.web.openapi import Param, Reply, operation
 from assets.alarms.queries import iso
 from assets.errors import FieldError, ValidationError
-from fieldservice import access, dispatch, orders
+from fieldservice import access, dispatch, from_alarms, orders
 from fieldservice.models import ORIGINS, PRIORITIES
 from fieldservice.queries import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail
 from fieldservice.queries import order_item as read_item
@@ -253,3 +253,26 @@ def work_order_proposals(order_id: int) -> Response:
     return respond({"items": [{**p.__dict__, "eta": iso(p.eta), "position_at": iso(p.position_at),
                                "response_due": iso(p.response_due), "resolution_due": iso(p.resolution_due)}
                               for p in found]})
+
+
+ANSWERING = {**ORDER_DETAIL, "properties": {**ORDER_DETAIL["properties"], "opened": {
+    **s.BOOLEAN, "description": "true: opened now; false: it already answered the alarm or now does"}}}
+
+
+@bp.post("/alarms/<int:alarm_id>/work-order")
+@requires(*CONTROL_ROOM)
+@operation(
+    "The work order answering an alarm: opened now when none does",
+    tags=["work orders"],
+    body=s.obj({"priority": {"enum": list(PRIORITIES)}}, extra=False),
+    responses={201: Reply(ANSWERING, "The order opened now"),
+               200: Reply(ANSWERING, "The order that already answers it (the alarm's, its cause's, or the "
+                                        "open order on its asset, which it now joins)")},
+    description="422 (field alarm_id) when the alarm has cleared or its asset's family takes no work order.",
+)
+def alarm_work_order(alarm_id: int) -> Response:
+    body: dict[str, Any] = json_body() or {}
+    with work() as session:
+        order_id, opened = from_alarms.order_for_alarm(session, alarm_id, current_identity().user_id,
+                                                       body.get("priority"))
+        return respond({**order_detail(session, order_id), "opened": opened}, 201 if opened else 200)
