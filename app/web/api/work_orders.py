@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from shapely.geometry import Point
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -69,7 +70,7 @@ NEW_ORDER = s.obj(
      "priority": {"enum": list(PRIORITIES), "default": "normal"},
      "description": {"type": "string", "maxLength": 4000},
      "asset_ids": s.array(s.INTEGER, maxItems=1000), "location": LONLAT},
-    ("category",), extra=False,
+    (), extra=False, description="category: required unless asset_ids are given (then by the first asset's family)",
 )
 POSITION = s.obj({**LONLAT["properties"], "accuracy_m": {"type": "number", "minimum": 0,
                                                          "description": "the fix's stated accuracy (metres)"}},
@@ -142,6 +143,17 @@ def work_order(order_id: int) -> Response:
         return respond(order_detail(session, order_id))
 
 
+def _category_of(session: Session, asset_ids: list[int] | None) -> str:
+    """The category of an order about ``asset_ids`` when none is given: the first asset's family's."""
+    if not asset_ids:
+        raise ValidationError(FieldError("category", "is required (or give asset_ids)"))
+    kind = session.execute(text("SELECT kind FROM assets WHERE id = :a"), {"a": asset_ids[0]}).scalar()
+    category = from_alarms.category_of(kind) if kind else None
+    if category is None:
+        raise ValidationError(FieldError("category", f"is required: a {kind or 'missing asset'} has no default"))
+    return category
+
+
 @bp.post("/work-orders")
 @requires(*CREATORS)
 @operation(
@@ -158,7 +170,8 @@ def create_work_order() -> Response:
     access.check_can_create(who.role, origin)
     with work() as session:
         order = orders.create_order(
-            session, origin=origin, category=body["category"], priority=body.get("priority", "normal"),
+            session, origin=origin, category=body.get("category") or _category_of(session, body.get("asset_ids")),
+            priority=body.get("priority", "normal"),
             actor_id=who.user_id, asset_ids=body.get("asset_ids", ()), location=_storage(body.get("location")),
             description=body.get("description"))
         return respond(order_detail(session, order.id), 201)
