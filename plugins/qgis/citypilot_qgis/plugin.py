@@ -23,6 +23,7 @@ from .ui.feeds_tool import FeedsTool
 from .ui.i18n import install_translation, language, tr
 from .ui.importer import import_layer, rejects_layer
 from .ui.layers import KIND_PROPERTY, citypilot_layers, load_group, refresh, selected_codes
+from .ui.live import refresh_live
 
 HERE = os.path.dirname(__file__)
 REFRESH_S = 30
@@ -87,7 +88,8 @@ class CityPilotPlugin:
         self.client, self.role = client, role
         self.kinds = {k.name: k for k in parse_kinds(client.kinds())}
         collections = [c["id"] for c in client.ogc_collections()]
-        load_group(QgsProject.instance(), client.base, self.kinds.values(), collections, language())
+        layers = load_group(QgsProject.instance(), client.base, self.kinds.values(), collections, language())
+        self.refresh_live(list(layers.values()))
         for dock in self.docks:
             self.iface.removeDockWidget(dock)
         canvas, bar = self.iface.mapCanvas(), self.iface.messageBar()
@@ -101,7 +103,9 @@ class CityPilotPlugin:
                                                             client.me().get("name"), role))
 
     def refresh(self) -> None:
-        refresh(citypilot_layers(QgsProject.instance()))
+        layers = citypilot_layers(QgsProject.instance())
+        refresh(layers)
+        self.refresh_live(layers)
         for dock in self.docks:
             dock.reload()
 
@@ -113,6 +117,16 @@ class CityPilotPlugin:
             self.iface.messageBar().pushWarning("CityPilot", tr("Connect, then choose a CityPilot layer"))
             return None
         return layer, kind
+
+    def refresh_live(self, layers: list[QgsVectorLayer]) -> None:
+        """The live states of what the map shows (layers hidden at this scale are not read)."""
+        if self.client is None or self.role in (None, "", "public"):  # live data is not public
+            return
+        try:
+            refresh_live(QgsProject.instance(), self.client, layers, self.visible_bbox(),
+                         self.iface.mapCanvas().scale())
+        except ApiFailure as failure:
+            self.iface.messageBar().pushWarning("CityPilot", tr("Live states not read: {}", failure.message))
 
     def visible_bbox(self) -> tuple[float, float, float, float]:
         canvas = self.iface.mapCanvas()

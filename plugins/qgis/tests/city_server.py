@@ -2,8 +2,8 @@
 
 Starts a private PostGIS, loads the demo city into a migrated database, gives each role a user (with the
 tests' password and an API token) and serves it with ``citypilot serve`` (gunicorn). Prints one JSON line
-(``base``, ``db_url``, ``tokens``, ``password``) and runs until its standard input closes, then stops
-everything and deletes the cluster.
+(``base``, ``db_url``, ``tokens``, ``password``), then makes the device reports its standard input asks
+for (one JSON line each, answered by one), until it closes; then stops everything and deletes the cluster.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from assets.alarms.lifecycle import raise_alarm  # noqa: E402
 from assets.db import make_engine, unit_of_work  # noqa: E402
 from assets.db.admin import create_migrated_database  # noqa: E402
 from assets.demo import DEFAULT_SEED, load_demo  # noqa: E402
+from assets.live.records import Reading  # noqa: E402
+from assets.live.writer import LiveWriter  # noqa: E402
 from fieldservice import crews  # noqa: E402
 
 from tests.browser.conftest import start_server  # noqa: E402
@@ -41,6 +43,22 @@ def _alarms_and_crew(session, crew_user_id: int) -> None:
     crew = crews.create_crew(session, "Équipe Centre", ["lighting"]).id
     crews.add_member(session, crew, crew_user_id)
     crews.set_clearance(session, crew_user_id, "BR", dt.date(2030, 1, 1))
+
+
+def _report(db_url: str, command: dict) -> dict:
+    """A device's report, as the ingest stores it (live state, history, NOTIFY): {"code", "state"}."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            asset_id = conn.execute(text("SELECT id FROM assets WHERE code = :c"), {"c": command["code"]}).scalar()
+    finally:
+        engine.dispose()
+    if asset_id is None:
+        return {"error": f"no asset {command['code']}"}
+    with LiveWriter(db_url, client="qgis-tests") as writer:
+        writer.write([Reading(asset_id, dt.datetime.now(dt.UTC), {"lamp_failure": command["state"] == "fault"},
+                              state=command["state"])])
+    return {"asset_id": asset_id, "state": command["state"]}
 
 
 def main() -> None:
@@ -65,7 +83,8 @@ def main() -> None:
         served, base = start_server(db_url, folder / "home")
         tokens = {role: person.token for role, person in people.items()}
         print(json.dumps({"base": base, "db_url": db_url, "tokens": tokens, "password": PASSWORD}), flush=True)
-        sys.stdin.read()
+        for line in sys.stdin:  # each line a device report to make, until the tests close the pipe
+            print(json.dumps(_report(db_url, json.loads(line))), flush=True)
     finally:
         if served is not None:
             served.stop()

@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,16 @@ class City:
     db_url: str
     tokens: dict[str, str]
     password: str
+    process: subprocess.Popen | None = field(default=None, compare=False, repr=False)
+
+    def report(self, code: str, state: str) -> dict:
+        """Make the asset ``code``'s device report ``state`` (through the live writer, as the ingest does)."""
+        assert self.process is not None and self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"code": code, "state": state}) + "\n")
+        self.process.stdin.flush()
+        answer = json.loads(self.process.stdout.readline())
+        assert "error" not in answer, answer
+        return answer
 
     def client(self, role: str, language: str = "en") -> Client:
         return Client(self.base, self.tokens[role], language)
@@ -45,7 +55,7 @@ def city() -> Iterator[City]:
         line = process.stdout.readline()
         if not line:
             pytest.fail(f"the CityPilot test server did not start (exit {process.wait()})")
-        yield City(**json.loads(line))
+        yield City(**json.loads(line), process=process)
     finally:
         assert process.stdin is not None
         process.stdin.close()

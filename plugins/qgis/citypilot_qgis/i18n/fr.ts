@@ -60,6 +60,10 @@
         <translation>Connectez-vous, puis choisissez une couche CityPilot</translation>
     </message>
     <message>
+        <source>Live states not read: {}</source>
+        <translation>États en direct non lus : {}</translation>
+    </message>
+    <message>
         <source>Connected to {} as {} ({})</source>
         <translation>Connecté à {} en tant que {} ({})</translation>
     </message>

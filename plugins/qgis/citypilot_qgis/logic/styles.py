@@ -9,6 +9,7 @@ from __future__ import annotations
 from xml.sax.saxutils import quoteattr
 
 from .kinds import Kind
+from .live import ALERTING, STATE_COLOURS, STATE_LABELS
 
 QGIS_VERSION = "3.22.16"
 #: Status → fill colour (in service like the control room's ``ok``; planned and removed muted).
@@ -36,9 +37,12 @@ def _options(values: dict[str, str]) -> str:
     return f'<Option type="Map">{inner}</Option>'
 
 
-def _symbol_layer(kind: Kind, fill: str) -> tuple[str, str]:
-    """``(symbol type, <layer> xml)`` for the kind's geometry."""
-    style = kind.style
+def _symbol_layer(kind: Kind, fill: str, alerting: bool = False) -> tuple[str, str]:
+    """``(symbol type, <layer> xml)`` for the kind's geometry (``alerting``: the live colour wins)."""
+    style = dict(kind.style)
+    if alerting:
+        style.pop("fixed", None)
+        style.pop("line", None)
     outline = rgba(style.get("outline"), fallback="#333333")
     weight = f"{float(style.get('weight') or 1) * PX_TO_MM:.3f}"
     if kind.geometry == "line":
@@ -58,23 +62,33 @@ def _symbol_layer(kind: Kind, fill: str) -> tuple[str, str]:
         "outline_width_unit": "MM", "outline_style": "solid" if style.get("outline") else "no"}) + "</layer>"
 
 
-def _symbol(kind: Kind, name: str, fill: str) -> str:
-    symbol_type, layer = _symbol_layer(kind, fill)
+def _symbol(kind: Kind, name: str, fill: str, alerting: bool = False) -> str:
+    symbol_type, layer = _symbol_layer(kind, fill, alerting)
     return (f'<symbol type="{symbol_type}" name={quoteattr(name)} alpha="1" clip_to_extent="1" force_rhr="0">'
             f"{layer}</symbol>")
 
 
+#: The renderer's class: a device in fault or unreachable shows that (joined from the live states, see
+#: ``ui/live.py``), every other asset its inventory status.
+CLASS_EXPRESSION = ("CASE WHEN \"live_state\" IN ('fault', 'unreachable') THEN \"live_state\" "
+                    "ELSE \"status\" END")
+
+
 def renderer(kind: Kind, language: str = "en") -> str:
-    """Categorised on ``status`` (the kind's fixed colour where it has one), other values in the default."""
+    """Categorised on the live state where it alerts, else on ``status`` (the kind's fixed colour where it
+    has one, except for a fault); other values in the default."""
+    classes = [(status, STATUS_LABELS[status][language], colour) for status, colour in STATUS_COLOURS.items()]
+    classes += [(state, STATE_LABELS[state][language], STATE_COLOURS[state]) for state in ALERTING]
     categories = "".join(
-        f'<category render="true" symbol="{i}" value={quoteattr(status)} '
-        f"label={quoteattr(STATUS_LABELS[status][language])}/>" for i, status in enumerate(STATUS_COLOURS))
-    symbols = "".join(_symbol(kind, str(i), colour) for i, colour in enumerate(STATUS_COLOURS.values()))
-    return (f'<renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" enableorderby="0" '
-            f'forceraster="0"><categories>{categories}'
-            f'<category render="true" symbol="{len(STATUS_COLOURS)}" value="" '
+        f'<category render="true" symbol="{i}" value={quoteattr(value)} label={quoteattr(label)}/>'
+        for i, (value, label, _) in enumerate(classes))
+    symbols = "".join(_symbol(kind, str(i), colour, alerting=value in ALERTING)
+                      for i, (value, _, colour) in enumerate(classes))
+    return (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(CLASS_EXPRESSION)} symbollevels="0" '
+            f'enableorderby="0" forceraster="0"><categories>{categories}'
+            f'<category render="true" symbol="{len(classes)}" value="" '
             f'label={quoteattr(STATUS_LABELS[""][language])}/></categories>'
-            f'<symbols>{symbols}{_symbol(kind, str(len(STATUS_COLOURS)), DEFAULT_COLOUR)}</symbols>'
+            f'<symbols>{symbols}{_symbol(kind, str(len(classes)), DEFAULT_COLOUR)}</symbols>'
             "</renderer-v2>")
 
 

@@ -14,6 +14,8 @@ from ..logic.styles import qml
 GROUP = "CityPilot"
 KIND_PROPERTY = "citypilot/kind"
 BASE_PROPERTY = "citypilot/base"
+#: The id of the layer's live-state table (``ui/live.py``).
+TABLE_PROPERTY = "citypilot/live_table"
 PROVIDER = "OAPIF"
 
 
@@ -52,7 +54,8 @@ def load_group(project: QgsProject, base: str, kinds: Iterable[Kind], collection
     root = project.layerTreeRoot()
     old = root.findGroup(GROUP)
     if old is not None:
-        project.removeMapLayers([layer.layerId() for layer in old.findLayers()])
+        tables = [node.layer().customProperty(TABLE_PROPERTY) for node in old.findLayers() if node.layer()]
+        project.removeMapLayers([layer.layerId() for layer in old.findLayers()] + [t for t in tables if t])
         root.removeChildNode(old)
     group = root.insertGroup(0, GROUP)
     public = set(collections)

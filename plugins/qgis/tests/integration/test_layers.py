@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsCategorizedSymbolRenderer, QgsProject, QgsVectorLayer
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsFeatureRequest,
+    QgsProject,
+    QgsRectangle,
+    QgsVectorLayer,
+)
 
+from citypilot_qgis.logic.styles import CLASS_EXPRESSION
 from citypilot_qgis.ui.layers import GROUP, citypilot_layers, collection_uri, load_group, refresh, select_codes
+from citypilot_qgis.ui.live import refresh_live
 
 
 def test_oapif_provider_loads_every_public_collection_with_the_servers_count(qgis_app, city, collections) -> None:
@@ -17,8 +25,6 @@ def test_oapif_provider_loads_every_public_collection_with_the_servers_count(qgi
 
 
 def test_oapif_reads_the_features_in_a_bbox(qgis_app, city) -> None:
-    from qgis.core import QgsFeatureRequest, QgsRectangle
-
     box = (5.02, 47.31, 5.05, 47.33)
     expected = city.client("public").get("/ogc/collections/cabinet/items", bbox=",".join(map(str, box)),
                                          limit=1, f="json")["numberMatched"]
@@ -39,7 +45,7 @@ def test_the_group_has_a_styled_layer_per_public_kind_by_family(qgis_new_project
     assert luminaires.name() == kinds["luminaire"].label("fr")
     renderer = luminaires.renderer()
     assert isinstance(renderer, QgsCategorizedSymbolRenderer)
-    assert renderer.classAttribute() == "status"
+    assert renderer.classAttribute() == CLASS_EXPRESSION
     index = luminaires.fields().indexOf("luminaire_type")
     widget = luminaires.editorWidgetSetup(index)
     assert widget.type() == "ValueMap"
@@ -67,3 +73,28 @@ def test_refresh_shows_the_servers_change_and_keeps_the_selection(qgis_new_proje
     assert sorted(f["code"] for f in layer.selectedFeatures()) == sorted([first["code"], second["code"]])
     seen = next(f for f in layer.getFeatures() if f["code"] == first["code"])
     assert seen["name"] == "Armoire relevée depuis QGIS"
+
+
+def test_a_live_state_change_is_seen_in_the_layer_keeping_the_selection(qgis_new_project, city, kinds,
+                                                                          collections) -> None:
+    project = QgsProject.instance()
+    layer = load_group(project, city.base, kinds.values(), collections, "en")["luminaire"]
+    box = (5.03, 47.32, 5.04, 47.325)
+    inside = [f for f in layer.getFeatures(QgsFeatureRequest().setFilterRect(QgsRectangle(*box)))]
+    lamp, other = inside[0]["code"], inside[1]["code"]
+    city.report(lamp, "ok")
+    operator = city.client("operator")
+    first = refresh_live(project, operator, [layer], box)
+    assert first[layer.name()] == len(inside)  # every lamp in the box got its state, once
+    select_codes(layer, [other])
+    assert _state(layer, lamp) == "ok"
+
+    city.report(lamp, "fault")
+    assert refresh_live(project, operator, [layer], box) == {layer.name(): 1}  # only what changed is written
+    assert _state(layer, lamp) == "fault"
+    assert [f["code"] for f in layer.selectedFeatures()] == [other]
+    assert refresh_live(project, operator, [layer], box) == {layer.name(): 0}  # nothing new: nothing redrawn
+
+
+def _state(layer: QgsVectorLayer, code: str) -> str | None:
+    return next(f["live_state"] for f in layer.getFeatures() if f["code"] == code)

@@ -8,7 +8,7 @@ import pytest
 
 from citypilot_qgis.logic.edits import EditSession, Op, plan
 from citypilot_qgis.logic.kinds import by_family, parse_kinds
-from citypilot_qgis.logic.styles import qml, rgba
+from citypilot_qgis.logic.styles import CLASS_EXPRESSION, qml, rgba
 from citypilot_qgis.logic.work import alarm_rows, fed_codes, order_from_selection
 
 SPEC = [
@@ -39,7 +39,9 @@ def test_kinds_parse_with_families_geometry_and_french_value_maps() -> None:
 def test_qml_is_a_categorised_style_with_forms_and_constraints() -> None:
     luminaire, segment = parse_kinds(SPEC)
     root = ET.fromstring(qml(luminaire, "fr").split("'SYSTEM'>", 1)[1])
-    assert root.find("renderer-v2").get("attr") == "status"
+    assert root.find("renderer-v2").get("attr") == CLASS_EXPRESSION  # a fault shows over the status
+    labels = {c.get("value"): c.get("label") for c in root.iter("category")}
+    assert labels["fault"] == "en panne" and labels["in_service"] == "en service"
     assert root.find("renderer-v2").find("symbols/symbol/layer").get("class") == "SimpleMarker"
     widget = root.find("fieldConfiguration/field[@name='luminaire_type']/editWidget")
     assert widget.get("type") == "ValueMap"

@@ -1,0 +1,51 @@
+"""Live states for the layers: what each asset's device last said (``GET /api/v1/live``, signed in), by code.
+
+The OGC collections are public and carry no live data (it is not public); the plugin reads it with the
+user's token and joins it to the layers on ``code``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .client import Client
+
+#: What a device may say, most severe first (the control room's order).
+STATES = ("fault", "unreachable", "ok", "unknown")
+#: The states drawn over the inventory status (the others show the status).
+ALERTING = ("fault", "unreachable")
+#: The control room's colours (``app/web/static/control_room/styles.js``).
+STATE_COLOURS = {"ok": "#2e9d46", "fault": "#d62728", "unreachable": "#f28e2b", "unknown": "#97a3af"}
+STATE_LABELS = {"ok": {"en": "ok", "fr": "en marche"}, "fault": {"en": "fault", "fr": "en panne"},
+                "unreachable": {"en": "unreachable", "fr": "injoignable"},
+                "unknown": {"en": "unknown", "fr": "inconnu"}}
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """One asset's live state: its code, the state and since when (ISO 8601, or None)."""
+
+    code: str
+    state: str
+    since: str | None
+
+
+def live_states(client: Client, kind: str, bbox: Iterable[float] | None = None) -> dict[str, LiveState]:
+    """The live states of the assets of ``kind`` (in ``bbox``: min lon, min lat, max lon, max lat), by code."""
+    params: dict[str, str] = {"kind": kind}
+    if bbox is not None:
+        params["bbox"] = ",".join(f"{v:.6f}" for v in bbox)
+    found = {}
+    for item in client.pages("/live", limit=PAGE, **params):
+        code = item.get("code")
+        if code:
+            state = item.get("state") if item.get("state") in STATES else "unknown"
+            found[str(code)] = LiveState(str(code), str(state), item.get("state_since"))
+    return found
+
+
+def changed(before: Mapping[str, str], after: Mapping[str, LiveState]) -> dict[str, str]:
+    """The codes whose state is new or different from ``before`` (code → state), to write only those."""
+    return {code: s.state for code, s in after.items() if before.get(code) != s.state}
