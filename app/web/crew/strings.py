@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 
-from fieldservice.states import WAITING_REASONS
+from fieldservice.states import STATES, WAITING_REASONS
 
 _ = lazy_gettext
 
@@ -15,6 +15,18 @@ WAITING = {
     "police": _("Police"),
     "access_refused": _("Access refused"),
     "awaiting_device": _("Until the device reports ok"),
+}
+
+ORDER_STATES = {
+    "new": _("New"),
+    "assigned": _("Assigned"),
+    "en_route": _("En route"),
+    "on_site": _("On site"),
+    "made_safe": _("Made safe"),
+    "waiting": _("Waiting"),
+    "done": _("Done"),
+    "verified": _("Verified"),
+    "cancelled": _("Cancelled"),
 }
 
 STRINGS = {
@@ -131,6 +143,11 @@ STRINGS = {
 def js_strings() -> dict[str, str]:
     """Every text of the tablet's scripts, in the current language."""
     return {key: str(value) for key, value in STRINGS.items()}
+
+
+def order_state_labels() -> dict[str, str]:
+    """Every state of an order, as the crews call it."""
+    return {state: str(ORDER_STATES.get(state, state)) for state in STATES}
 
 
 def waiting_labels() -> dict[str, str]:

@@ -12,9 +12,10 @@ from werkzeug.wrappers import Response
 from app.web.auth.guard import csrf_token, current_identity
 from app.web.auth.roles import ANYONE, requires
 from app.web.control_room.strings import kind_labels, state_labels
-from app.web.crew.strings import js_strings, waiting_labels
+from app.web.crew.strings import js_strings, order_state_labels, waiting_labels
 from app.web.i18n import role_label
 from fieldservice.access import CREW_MOVES
+from fieldservice.states import MOVES
 
 bp = Blueprint("crew", __name__, url_prefix="/crew")
 
@@ -40,7 +41,9 @@ def page_config() -> dict[str, Any]:
         "moves": list(CREW_MOVES) if who.role == "crew" else None,  # None: every move the order allows
         "waiting_reasons": waiting_labels(),
         "kinds": kind_labels(),
-        "states": state_labels(),
+        "machine": {state: list(moves) for state, moves in MOVES.items()},  # the domain's moves, for offline
+        "states": order_state_labels(),
+        "live_states": state_labels(),
         "strings": js_strings(),
     }
 

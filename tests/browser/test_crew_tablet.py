@@ -1,0 +1,254 @@
+"""The crew tablet in a real headless Chromium at tablet size with touch, on the real server (gunicorn) and the demo
+city: a crew member sees its crew's orders only, most urgent first, closes one on site (on my way → on site with
+the tablet's position → checklist → a photo through the camera input → signature → done) and the order is closed
+in the database with its attachments; with the web server stopped, three actions and a photo are queued on the
+tablet, the page opens again from the service worker, and once the server is back each is applied exactly once;
+replaying the same queue applies nothing; a queued action on an order reassigned meanwhile is shown as refused
+with what happened."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from assets.db import unit_of_work
+from fieldservice import crews, dispatch
+from fieldservice.orders import create_order
+from tests.browser.conftest import OriginGuard, Process, free_port, start_cli, watch
+from tests.browser.helpers import lamps_near, lonlat
+from tests.fieldservice.helpers import lighting_policy, user
+from tests.web.helpers import PASSWORD, People
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLET = {"width": 1280, "height": 800}  # a 10-inch tablet, landscape
+DARCY = (5.0345, 47.3226)
+SHOTS = ROOT / "docs" / "screenshots"
+#: A camera photo: 3000 × 2000 JPEG drawn by the browser itself (the tablet must shrink it to ≤ 1600 px).
+CAMERA_JPEG = """async () => {
+  const c = document.createElement('canvas'); c.width = 3000; c.height = 2000;
+  const g = c.getContext('2d');
+  const grad = g.createLinearGradient(0, 0, 3000, 2000); grad.addColorStop(0, '#345'); grad.addColorStop(1, '#fc6');
+  g.fillStyle = grad; g.fillRect(0, 0, 3000, 2000); g.fillStyle = '#fff'; g.font = '200px sans-serif';
+  g.fillText('LUM', 900, 1100);
+  const blob = await new Promise((r) => c.toBlob(r, 'image/jpeg', 0.95));
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let s = ''; for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}"""
+
+
+@dataclass
+class Served:
+    """A ``citypilot serve`` that a test may stop and start again on the same port (the tablet's origin)."""
+
+    db_url: str
+    home: Path
+    port: int
+    process: Process | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = start_cli(["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
+                                  "--threads", "16"], self.db_url, self.home, "serve", {"CITYPILOT_AUTH_CACHE_S": "1"})
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            assert self.process.process.poll() is None and time.monotonic() < deadline, self.process.text()[-2000:]
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+
+@pytest.fixture(scope="module")
+def tablet_server(city_db_url: str, city_people: People, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    served = Served(city_db_url, tmp_path_factory.mktemp("tablet-home"), free_port())
+    served.start()
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture
+def guard(tablet_server: Served) -> OriginGuard:
+    return OriginGuard(tablet_server.base)
+
+
+def tablet(browser: object, guard: OriginGuard, errors: list[str], *, locale: str = "fr-FR",
+           where: tuple[float, float] = DARCY) -> tuple[object, object]:
+    """A tablet: 1280 × 800, touch, geolocation allowed at ``where`` (lon, lat); no other origin reachable."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport=TABLET, has_touch=True, is_mobile=True, device_scale_factor=1, locale=locale,
+        timezone_id="Europe/Paris", geolocation={"longitude": where[0], "latitude": where[1], "accuracy": 8},
+        permissions=["geolocation"])
+    context.route(guard.matches, guard)
+    return context, watch(context.new_page(), errors)
+
+
+@pytest.fixture(scope="module")
+def my_crew(city_engine: Engine, city_people: People) -> int:
+    """The crew of the test's ``crew`` person (lighting, cleared)."""
+    me = city_people["crew"].id
+    with unit_of_work(city_engine, None) as s:
+        crew = crews.create_crew(s, "Équipe Tablette", ["lighting"]).id
+        crews.add_member(s, crew, me)
+        crews.set_clearance(s, me, "BR", dt.date(2030, 1, 1))
+        for weekday in range(7):
+            crews.add_shift(s, crew, dt.time(0), dt.time(0), kind="on_call", weekday=weekday)
+    lighting_policy(city_engine)  # urgent lighting: response 120 min, make safe 240, resolution 480
+    lighting_policy(city_engine, "normal")
+    return crew
+
+
+@pytest.fixture(scope="module")
+def other_crew(city_engine: Engine) -> int:
+    member = user(city_engine, "tablet-other")
+    with unit_of_work(city_engine, None) as s:
+        crew = crews.create_crew(s, "Équipe Voisine", ["lighting"]).id
+        crews.add_member(s, crew, member)
+        crews.set_clearance(s, member, "BR", dt.date(2030, 1, 1))
+        for weekday in range(7):
+            crews.add_shift(s, crew, dt.time(0), dt.time(0), kind="on_call", weekday=weekday)
+    return crew
+
+
+def assigned(engine: Engine, asset_id: int, crew: int, minutes_ago: float, priority: str = "urgent",
+             description: str = "Lampadaire éteint") -> int:
+    with unit_of_work(engine, None) as s:
+        order = create_order(s, origin="citizen", category="lighting", priority=priority, asset_ids=[asset_id],
+                             description=description,
+                             at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago))
+        dispatch.assign(s, order.id, crew, None, None)
+        return order.id
+
+
+def scalar(engine: Engine, sql: str, **params: object) -> object:
+    with unit_of_work(engine, None) as s:
+        return s.execute(text(sql), params).scalar_one()
+
+
+def sign_in(page: object, base: str, name: str = "crew") -> None:
+    page.goto(f"{base}/login?next=/crew/")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", name)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("#ct-main[data-ready='true']")  # type: ignore[attr-defined]
+
+
+def controlled(page: object) -> None:
+    """Wait until the service worker controls the page (reloading once it is installed)."""
+    page.evaluate("() => navigator.serviceWorker.ready")  # type: ignore[attr-defined]
+    if not page.evaluate("() => !!navigator.serviceWorker.controller"):  # type: ignore[attr-defined]
+        page.reload()  # type: ignore[attr-defined]
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")  # type: ignore[attr-defined]
+    page.wait_for_selector("#ct-main[data-ready='true']")  # type: ignore[attr-defined]
+
+
+def queued(page: object) -> int:
+    return page.evaluate("async () => (await crewTablet.waiting()).length")  # type: ignore[attr-defined]
+
+
+def take_photo(page: object) -> None:
+    data = base64.b64decode(page.evaluate(CAMERA_JPEG))  # type: ignore[attr-defined]
+    page.set_input_files("#ct-photo-input", files=[  # type: ignore[attr-defined]
+        {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": data}])
+
+
+def sign(page: object) -> None:
+    pad = page.locator("canvas.ct-signature")  # type: ignore[attr-defined]
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    x, y = box["x"] + 40, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)  # type: ignore[attr-defined]
+    page.mouse.down()  # type: ignore[attr-defined]
+    for step in range(1, 12):
+        page.mouse.move(x + step * 30, y + (15 if step % 2 else -15))  # type: ignore[attr-defined]
+    page.mouse.up()  # type: ignore[attr-defined]
+    page.locator("[data-act='save-signature']").tap()  # type: ignore[attr-defined]
+
+
+def move(page: object, to: str) -> None:
+    page.locator(f"#ct-moves button[data-to='{to}']").tap()  # type: ignore[attr-defined]
+    page.wait_for_function(f"() => document.getElementById('ct-state')?.dataset.state === '{to}'")  # type: ignore[attr-defined]
+
+
+def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signature(
+        browser, guard, errors, tablet_server: Served, my_crew: int, other_crew: int, city_engine: Engine) -> None:
+    (lamp_a, _), (lamp_b, _), (lamp_c, _) = lamps_near(city_engine, *DARCY, 3, offset=500)
+    calm = assigned(city_engine, lamp_b, my_crew, 10, description="Crosse endommagée")  # 110 min left
+    at_risk = assigned(city_engine, lamp_a, my_crew, 100)  # 20 min left on the response clock
+    theirs = assigned(city_engine, lamp_c, other_crew, 50, description="Pas la nôtre")
+    context, page = tablet(browser, guard, errors, where=lonlat(city_engine, lamp_a))
+    try:
+        sign_in(page, tablet_server.base)
+        cards = page.locator("#ct-cards li.ct-card")
+        shown = [int(i) for i in cards.evaluate_all("(els) => els.map((e) => e.dataset.id)")]
+        assert at_risk in shown and calm in shown and theirs not in shown
+        assert shown.index(at_risk) < shown.index(calm)  # the most urgent first
+        first = page.locator(f"li.ct-card[data-id='{at_risk}']")
+        assert first.get_attribute("data-level") == "risk"
+        assert "intervention : reste" in first.inner_text() and "URGENT" in first.inner_text().upper()
+        page.wait_for_function(f"() => /à \\d+ m/.test(document.querySelector(\"li.ct-card[data-id='{at_risk}']\")"
+                               ".textContent)")  # the distance from the tablet's position
+        assert first.evaluate("(e) => getComputedStyle(e).borderLeftColor") == "rgb(194, 65, 12)"
+        assert page.locator("#ct-net").inner_text() == "En ligne"
+
+        first.locator("a").tap()
+        page.wait_for_selector(f"#ct-order[data-id='{at_risk}']")
+        assert page.locator("a.ct-navigate").get_attribute("href").startswith("geo:47.")
+        assert [b.get_attribute("data-to") for b in page.locator("#ct-moves button").all()] == ["en_route"]
+        move(page, "en_route")
+        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'")
+        move(page, "on_site")
+        page.wait_for_function("() => document.getElementById('ct-presence')?.classList.contains('ct-ok')")
+        for box in page.locator("#ct-checklist li.ct-check").all():
+            box.locator("input").tap()
+        take_photo(page)
+        page.wait_for_function("() => document.querySelectorAll('#ct-photos li[data-kind=photo]').length === 1")
+        sign(page)
+        page.fill("#ct-parts input[name=reference]", "DRV-350MA")
+        page.locator("#ct-parts [data-act='part']").tap()
+        page.fill("#ct-notes textarea[name=text]", "Driver grillé, remplacé")
+        page.locator("#ct-notes [data-act='note']").tap()
+        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
+        page.wait_for_function("() => document.querySelectorAll('#ct-photos li:not(.ct-pending)').length === 2")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "crew-order-fr.png"), full_page=False)
+        move(page, "done")
+        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
+        assert page.locator("#ct-refused").is_hidden(), page.locator("#ct-refused").inner_text()
+        width = page.evaluate("""async () => {
+          const img = document.querySelector('#ct-photos li.ct-thumb[data-kind=photo] img');
+          await img.decode(); return [img.naturalWidth, img.naturalHeight]; }""")
+        assert width == [1600, 1067]
+    finally:
+        context.close()
+    assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=at_risk) == "done"
+    kinds = scalar(city_engine, "SELECT array_agg(kind || ':' || content_type ORDER BY kind) FROM "
+                                "work_order_attachments WHERE order_id = :o", o=at_risk)
+    assert kinds == ["photo:image/jpeg", "signature:image/png"]
+    assert scalar(city_engine, "SELECT count(*) FROM work_order_parts WHERE order_id = :o", o=at_risk) == 1
+    assert scalar(city_engine, "SELECT count(*) FROM work_order_notes WHERE order_id = :o", o=at_risk) == 1
+    assert scalar(city_engine, "SELECT count(*) FROM work_order_attachments WHERE order_id = :o AND geom IS NOT NULL",
+                  o=at_risk) == 2  # the photo and the signature, where they were taken
+    assert errors == []
