@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 
 from assets.db import unit_of_work
 from fieldservice import crews, dispatch
-from fieldservice.orders import create_order
+from fieldservice.orders import create_order, transition
 from tests.browser.conftest import OriginGuard, Process, free_port, start_cli, watch
 from tests.browser.helpers import lamps_near, lonlat
 from tests.fieldservice.helpers import lighting_policy, user
@@ -251,4 +251,69 @@ def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signatur
     assert scalar(city_engine, "SELECT count(*) FROM work_order_notes WHERE order_id = :o", o=at_risk) == 1
     assert scalar(city_engine, "SELECT count(*) FROM work_order_attachments WHERE order_id = :o AND geom IS NOT NULL",
                   o=at_risk) == 2  # the photo and the signature, where they were taken
+    assert errors == []
+
+
+def test_with_the_server_stopped_the_work_is_queued_then_applied_once_and_a_refusal_is_shown(
+        browser, guard, errors, tablet_server: Served, my_crew: int, other_crew: int, city_engine: Engine) -> None:
+    (lamp, _), (lamp_e, _) = lamps_near(city_engine, *DARCY, 2, offset=700)
+    order = assigned(city_engine, lamp, my_crew, 30, priority="normal", description="Mât penché")
+    taken = assigned(city_engine, lamp_e, my_crew, 20, priority="normal", description="Sera réaffecté")
+    context, page = tablet(browser, guard, errors, where=lonlat(city_engine, lamp))
+    try:
+        sign_in(page, tablet_server.base)
+        controlled(page)
+        for shown in (taken, order):  # read once online: kept by the service worker
+            page.goto(f"{tablet_server.base}/crew/#/order/{shown}")
+            page.wait_for_selector(f"#ct-order[data-id='{shown}']")
+        tablet_server.stop()
+        page.reload()  # the shell and the order come from the tablet
+        page.wait_for_selector(f"#ct-order[data-id='{order}']")
+        page.locator("#ct-moves button[data-to='en_route']").tap()
+        page.wait_for_function("() => document.getElementById('ct-net').dataset.online === 'false'")
+        page.locator("#ct-moves button[data-to='on_site']").tap()
+        page.fill("#ct-notes textarea[name=text]", "Mât redressé, à surveiller")
+        page.locator("#ct-notes [data-act='note']").tap()
+        take_photo(page)
+        page.wait_for_function("() => document.querySelectorAll('#ct-photos li.ct-pending').length === 1")
+        page.goto(f"{tablet_server.base}/crew/#/order/{taken}")
+        page.wait_for_selector(f"#ct-order[data-id='{taken}']")
+        page.locator("#ct-moves button[data-to='en_route']").tap()
+        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '5'")
+        assert "5 actions en attente" in page.locator("#ct-queue").inner_text()
+        assert "Hors ligne" in page.locator("#ct-net").inner_text()
+        page.evaluate("async () => { window.__sent = await crewTablet.waiting(); }")  # the queue, to replay it
+        with unit_of_work(city_engine, None) as s:  # meanwhile the control room gives it to another crew
+            version = s.execute(text("SELECT version FROM work_orders WHERE id = :o"), {"o": taken}).scalar_one()
+            moved = transition(s, taken, "new", None, expected_version=version)
+            dispatch.assign(s, taken, other_crew, None, moved.version)
+        assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "assigned"
+
+        tablet_server.start()  # the tablet retries by itself
+        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=60000)
+        refusal = page.locator(f"#ct-refused .ct-refusal[data-order='{taken}']")
+        refusal.wait_for()
+        assert "n’a pas été appliqué" in refusal.inner_text() and "une autre équipe" in refusal.inner_text()
+        assert page.locator("#ct-net").inner_text() == "En ligne"
+        counts = """SELECT (SELECT count(*) FROM work_order_events
+                            WHERE order_id = :o AND to_state IN ('en_route', 'on_site')),
+                           (SELECT count(*) FROM work_order_notes WHERE order_id = :o),
+                           (SELECT count(*) FROM work_order_attachments WHERE order_id = :o)"""
+        with unit_of_work(city_engine, None) as s:
+            assert tuple(s.execute(text(counts), {"o": order}).one()) == (2, 1, 1)
+        assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "on_site"
+        assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=taken) == "assigned"
+
+        page.evaluate("""async () => {  // the same queue again (a lost answer, a second tablet): nothing changes
+          for (const { seq, ...entry } of window.__sent) await crewTablet.db.add('queue', entry);
+          await crewTablet.flush(); }""")
+        assert queued(page) == 0
+        with unit_of_work(city_engine, None) as s:
+            assert tuple(s.execute(text(counts), {"o": order}).one()) == (2, 1, 1)
+        refusal.locator("button").tap()
+        page.wait_for_selector("#ct-refused", state="hidden")
+    finally:
+        tablet_server.stop()
+        tablet_server.start()
+        context.close()
     assert errors == []
