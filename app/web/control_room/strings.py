@@ -70,6 +70,8 @@ STRINGS = {
     "alarm_sensor_threshold": _("Sensor threshold exceeded"),
     "alarm_vehicle_outside_zone": _("Vehicle outside its zone"),
     "alarm_fibre_failure": _("Fibre failure"),
+    "alarm_sla_at_risk": _("Order deadline at risk"),
+    "alarm_sla_breached": _("Order deadline breached"),
     # asset panel
     "panel_loading": _("Loading…"),
     "panel_error": _("This asset could not be read: %(message)s"),
