@@ -187,6 +187,15 @@ def sign(page: object) -> None:
     page.locator("[data-act='save-signature']").tap()  # type: ignore[attr-defined]
 
 
+def shoot(page: object, lang: str) -> None:
+    """The order page for the README (docs/screenshots/crew-order-LANG.png), from its top, all sent."""
+    page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'")  # type: ignore[attr-defined]
+    page.evaluate("() => window.scrollTo(0, 0)")  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"crew-order-{lang}.png"))  # type: ignore[attr-defined]
+
+
 def move(page: object, to: str) -> None:
     page.locator(f"#ct-moves button[data-to='{to}']").tap()  # type: ignore[attr-defined]
     page.wait_for_function(f"() => document.getElementById('ct-state')?.dataset.state === '{to}'")  # type: ignore[attr-defined]
@@ -232,8 +241,11 @@ def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signatur
         page.locator("#ct-notes [data-act='note']").tap()
         page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
         page.wait_for_function("() => document.querySelectorAll('#ct-photos li:not(.ct-pending)').length === 2")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "crew-order-fr.png"), full_page=False)
+        shoot(page, "fr")
+        page.goto(f"{tablet_server.base}/crew/?lang=en#/order/{at_risk}")
+        page.wait_for_selector(f"#ct-order[data-id='{at_risk}']")
+        assert page.locator("#ct-net").inner_text() == "Online"
+        shoot(page, "en")
         move(page, "done")
         page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
         assert page.locator("#ct-refused").is_hidden(), page.locator("#ct-refused").inner_text()

@@ -34,6 +34,7 @@ STRINGS = {
     "online": _("Online"),
     "offline": _("Offline: your work is kept on the tablet"),
     "waiting_none": _("Everything is sent"),
+    "waiting_one": _("1 action waiting to be sent"),
     "waiting_n": _("%(count)s actions waiting to be sent"),
     "sending": _("Sending…"),
     "signed_out": _("Your session has ended: sign in again to send your work (it is kept)."),

@@ -36,7 +36,7 @@ async function render() {
   const count = (await waiting()).length;
   const queue = document.getElementById('ct-queue');
   queue.dataset.count = String(count);
-  queue.textContent = count ? t('waiting_n', { count }) : t('waiting_none');
+  queue.textContent = count === 1 ? t('waiting_one') : count ? t('waiting_n', { count }) : t('waiting_none');
   const box = document.getElementById('ct-refused');
   const items = await refused();
   box.replaceChildren(
