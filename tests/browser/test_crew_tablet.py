@@ -19,13 +19,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from assets.db import unit_of_work
+from assets.accounts import set_password
+from assets.db import make_engine, unit_of_work
 from fieldservice import crews, dispatch
 from fieldservice.orders import create_order, transition
 from tests.browser.conftest import OriginGuard, Process, free_port, start_cli, watch
 from tests.browser.helpers import lamps_near, lonlat
 from tests.fieldservice.helpers import lighting_policy, user
-from tests.web.helpers import PASSWORD, People
+from tests.plugins.database import create_database
+from tests.web.helpers import PASSWORD, People, make_people
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLET = {"width": 1280, "height": 800}  # a 10-inch tablet, landscape
@@ -79,8 +81,32 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def tablet_server(city_db_url: str, city_people: People, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    served = Served(city_db_url, tmp_path_factory.mktemp("tablet-home"), free_port())
+def tablet_db_url(pg_admin_url: str, demo_db_url: str, demo_engine: Engine) -> str:
+    """A copy of the demo city of its own: the tablet's crews, policies and orders stay out of the other tests."""
+    demo_engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the demo database idle
+    return create_database(pg_admin_url, "cp_tablet", template="cp_demo")
+
+
+@pytest.fixture(scope="module")
+def tablet_engine(tablet_db_url: str) -> Iterator[Engine]:
+    engine = make_engine(tablet_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def tablet_people(tablet_engine: Engine) -> People:
+    with unit_of_work(tablet_engine, None) as session:
+        people = make_people(session)
+        for person in people.values():
+            set_password(session, person.name, PASSWORD)
+    return people
+
+
+@pytest.fixture(scope="module")
+def tablet_server(tablet_db_url: str, tablet_people: People,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    served = Served(tablet_db_url, tmp_path_factory.mktemp("tablet-home"), free_port())
     served.start()
     try:
         yield served
@@ -105,24 +131,24 @@ def tablet(browser: object, guard: OriginGuard, errors: list[str], *, locale: st
 
 
 @pytest.fixture(scope="module")
-def my_crew(city_engine: Engine, city_people: People) -> int:
+def my_crew(tablet_engine: Engine, tablet_people: People) -> int:
     """The crew of the test's ``crew`` person (lighting, cleared)."""
-    me = city_people["crew"].id
-    with unit_of_work(city_engine, None) as s:
+    me = tablet_people["crew"].id
+    with unit_of_work(tablet_engine, None) as s:
         crew = crews.create_crew(s, "Équipe Tablette", ["lighting"]).id
         crews.add_member(s, crew, me)
         crews.set_clearance(s, me, "BR", dt.date(2030, 1, 1))
         for weekday in range(7):
             crews.add_shift(s, crew, dt.time(0), dt.time(0), kind="on_call", weekday=weekday)
-    lighting_policy(city_engine)  # urgent lighting: response 120 min, make safe 240, resolution 480
-    lighting_policy(city_engine, "normal")
+    lighting_policy(tablet_engine)  # urgent lighting: response 120 min, make safe 240, resolution 480
+    lighting_policy(tablet_engine, "normal")
     return crew
 
 
 @pytest.fixture(scope="module")
-def other_crew(city_engine: Engine) -> int:
-    member = user(city_engine, "tablet-other")
-    with unit_of_work(city_engine, None) as s:
+def other_crew(tablet_engine: Engine) -> int:
+    member = user(tablet_engine, "tablet-other")
+    with unit_of_work(tablet_engine, None) as s:
         crew = crews.create_crew(s, "Équipe Voisine", ["lighting"]).id
         crews.add_member(s, crew, member)
         crews.set_clearance(s, member, "BR", dt.date(2030, 1, 1))
@@ -202,12 +228,12 @@ def move(page: object, to: str) -> None:
 
 
 def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signature(
-        browser, guard, errors, tablet_server: Served, my_crew: int, other_crew: int, city_engine: Engine) -> None:
-    (lamp_a, _), (lamp_b, _), (lamp_c, _) = lamps_near(city_engine, *DARCY, 3, offset=500)
-    calm = assigned(city_engine, lamp_b, my_crew, 10, description="Crosse endommagée")  # 110 min left
-    at_risk = assigned(city_engine, lamp_a, my_crew, 100)  # 20 min left on the response clock
-    theirs = assigned(city_engine, lamp_c, other_crew, 50, description="Pas la nôtre")
-    context, page = tablet(browser, guard, errors, where=lonlat(city_engine, lamp_a))
+        browser, guard, errors, tablet_server: Served, my_crew: int, other_crew: int, tablet_engine: Engine) -> None:
+    (lamp_a, _), (lamp_b, _), (lamp_c, _) = lamps_near(tablet_engine, *DARCY, 3, offset=500)
+    calm = assigned(tablet_engine, lamp_b, my_crew, 10, description="Crosse endommagée")  # 110 min left
+    at_risk = assigned(tablet_engine, lamp_a, my_crew, 100)  # 20 min left on the response clock
+    theirs = assigned(tablet_engine, lamp_c, other_crew, 50, description="Pas la nôtre")
+    context, page = tablet(browser, guard, errors, where=lonlat(tablet_engine, lamp_a))
     try:
         sign_in(page, tablet_server.base)
         cards = page.locator("#ct-cards li.ct-card")
@@ -255,23 +281,23 @@ def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signatur
         assert width == [1600, 1067]
     finally:
         context.close()
-    assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=at_risk) == "done"
-    kinds = scalar(city_engine, "SELECT array_agg(kind || ':' || content_type ORDER BY kind) FROM "
+    assert scalar(tablet_engine, "SELECT state FROM work_orders WHERE id = :o", o=at_risk) == "done"
+    kinds = scalar(tablet_engine, "SELECT array_agg(kind || ':' || content_type ORDER BY kind) FROM "
                                 "work_order_attachments WHERE order_id = :o", o=at_risk)
     assert kinds == ["photo:image/jpeg", "signature:image/png"]
-    assert scalar(city_engine, "SELECT count(*) FROM work_order_parts WHERE order_id = :o", o=at_risk) == 1
-    assert scalar(city_engine, "SELECT count(*) FROM work_order_notes WHERE order_id = :o", o=at_risk) == 1
-    assert scalar(city_engine, "SELECT count(*) FROM work_order_attachments WHERE order_id = :o AND geom IS NOT NULL",
+    assert scalar(tablet_engine, "SELECT count(*) FROM work_order_parts WHERE order_id = :o", o=at_risk) == 1
+    assert scalar(tablet_engine, "SELECT count(*) FROM work_order_notes WHERE order_id = :o", o=at_risk) == 1
+    assert scalar(tablet_engine, "SELECT count(*) FROM work_order_attachments WHERE order_id = :o AND geom IS NOT NULL",
                   o=at_risk) == 2  # the photo and the signature, where they were taken
     assert errors == []
 
 
 def test_with_the_server_stopped_the_work_is_queued_then_applied_once_and_a_refusal_is_shown(
-        browser, guard, errors, tablet_server: Served, my_crew: int, other_crew: int, city_engine: Engine) -> None:
-    (lamp, _), (lamp_e, _) = lamps_near(city_engine, *DARCY, 2, offset=700)
-    order = assigned(city_engine, lamp, my_crew, 30, priority="normal", description="Mât penché")
-    taken = assigned(city_engine, lamp_e, my_crew, 20, priority="normal", description="Sera réaffecté")
-    context, page = tablet(browser, guard, errors, where=lonlat(city_engine, lamp))
+        browser, guard, errors, tablet_server: Served, my_crew: int, other_crew: int, tablet_engine: Engine) -> None:
+    (lamp, _), (lamp_e, _) = lamps_near(tablet_engine, *DARCY, 2, offset=700)
+    order = assigned(tablet_engine, lamp, my_crew, 30, priority="normal", description="Mât penché")
+    taken = assigned(tablet_engine, lamp_e, my_crew, 20, priority="normal", description="Sera réaffecté")
+    context, page = tablet(browser, guard, errors, where=lonlat(tablet_engine, lamp))
     try:
         sign_in(page, tablet_server.base)
         controlled(page)
@@ -295,11 +321,11 @@ def test_with_the_server_stopped_the_work_is_queued_then_applied_once_and_a_refu
         assert "5 actions en attente" in page.locator("#ct-queue").inner_text()
         assert "Hors ligne" in page.locator("#ct-net").inner_text()
         page.evaluate("async () => { window.__sent = await crewTablet.waiting(); }")  # the queue, to replay it
-        with unit_of_work(city_engine, None) as s:  # meanwhile the control room gives it to another crew
+        with unit_of_work(tablet_engine, None) as s:  # meanwhile the control room gives it to another crew
             version = s.execute(text("SELECT version FROM work_orders WHERE id = :o"), {"o": taken}).scalar_one()
             moved = transition(s, taken, "new", None, expected_version=version)
             dispatch.assign(s, taken, other_crew, None, moved.version)
-        assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "assigned"
+        assert scalar(tablet_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "assigned"
 
         tablet_server.start()  # the tablet retries by itself
         page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=60000)
@@ -311,16 +337,16 @@ def test_with_the_server_stopped_the_work_is_queued_then_applied_once_and_a_refu
                             WHERE order_id = :o AND to_state IN ('en_route', 'on_site')),
                            (SELECT count(*) FROM work_order_notes WHERE order_id = :o),
                            (SELECT count(*) FROM work_order_attachments WHERE order_id = :o)"""
-        with unit_of_work(city_engine, None) as s:
+        with unit_of_work(tablet_engine, None) as s:
             assert tuple(s.execute(text(counts), {"o": order}).one()) == (2, 1, 1)
-        assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "on_site"
-        assert scalar(city_engine, "SELECT state FROM work_orders WHERE id = :o", o=taken) == "assigned"
+        assert scalar(tablet_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "on_site"
+        assert scalar(tablet_engine, "SELECT state FROM work_orders WHERE id = :o", o=taken) == "assigned"
 
         page.evaluate("""async () => {  // the same queue again (a lost answer, a second tablet): nothing changes
           for (const { seq, ...entry } of window.__sent) await crewTablet.db.add('queue', entry);
           await crewTablet.flush(); }""")
         assert queued(page) == 0
-        with unit_of_work(city_engine, None) as s:
+        with unit_of_work(tablet_engine, None) as s:
             assert tuple(s.execute(text(counts), {"o": order}).one()) == (2, 1, 1)
         refusal.locator("button").tap()
         page.wait_for_selector("#ct-refused", state="hidden")
