@@ -26,6 +26,8 @@ PY := $(VENV)/bin/python
 CITYPILOT := $(VENV)/bin/citypilot
 RUN_DIR := $(or $(CITYPILOT_HOME),var)
 WEB_PORT ?= 8000
+# The crew tablet: HTTPS on every address of this machine (service workers, camera and geolocation need it).
+TLS_PORT ?= 8443
 OSMAND_PORT ?= 5055
 STAMP := $(VENV)/.installed
 OGC_VENV := .venv-ogc
@@ -112,6 +114,8 @@ demo: bootstrap
 	nohup $(CITYPILOT) ingest --osmand-port $(OSMAND_PORT) >> $(RUN_DIR)/logs/ingest.log 2>&1 & echo $$! > $(RUN_DIR)/ingest.pid
 	nohup $(CITYPILOT) commands run >> $(RUN_DIR)/logs/commands.log 2>&1 & echo $$! > $(RUN_DIR)/commands.pid
 	nohup $(CITYPILOT) serve --port $(WEB_PORT) >> $(RUN_DIR)/logs/serve.log 2>&1 & echo $$! > $(RUN_DIR)/serve.pid
+	$(CITYPILOT) tls --port $(TLS_PORT) > $(RUN_DIR)/logs/tls.log && cat $(RUN_DIR)/logs/tls.log  # the crew tablet's certificate (its authority is kept)
+	nohup $(CITYPILOT) serve --host 0.0.0.0 --port $(TLS_PORT) --cert $(RUN_DIR)/tls/server.pem --key $(RUN_DIR)/tls/server-key.pem >> $(RUN_DIR)/logs/serve-tls.log 2>&1 & echo $$! > $(RUN_DIR)/serve-tls.pid
 	@sleep 2  # the ingest subscribes first: what the simulator sends before is not for it
 	$(CITYPILOT) simulate --burst >> $(RUN_DIR)/logs/simulate.log 2>&1  # every device reports once: the city is live at once
 	nohup $(CITYPILOT) simulate --osmand-url http://127.0.0.1:$(OSMAND_PORT)/ >> $(RUN_DIR)/logs/simulate.log 2>&1 & echo $$! > $(RUN_DIR)/simulate.pid
@@ -127,6 +131,7 @@ demo: bootstrap
 	@echo
 	@echo "CityPilot runs: web http://127.0.0.1:$(WEB_PORT)/  (API http://127.0.0.1:$(WEB_PORT)/api/v1/openapi.json)"
 	@echo "control room: http://127.0.0.1:$(WEB_PORT)/control-room  (sign in as demo-supervisor or demo-operator)"
+	@echo "crew tablet (HTTPS, sign in as demo-crew): $$(sed -n 's/^crew tablet: //p' $(RUN_DIR)/logs/tls.log)  (install $(RUN_DIR)/tls/ca.pem on the tablets once)"
 	@echo "ingest, simulator, Modbus poller, alarm engine, command worker, work orders from alarms, escalations, plans, simulated crews, vehicle visits and web server run in the background;"
 	@echo "logs in $(RUN_DIR)/logs; 'make demo-stop' stops them"
 	@echo "demo accounts (sign in on the web page):"
@@ -134,7 +139,7 @@ demo: bootstrap
 
 # Stops what `make demo` started in the background (the private servers keep running: citypilot services down).
 demo-stop:
-	@for name in simulate modbus alarms commands ingest serve escalations plans orders crews visits; do \
+	@for name in simulate modbus alarms commands ingest serve serve-tls escalations plans orders crews visits; do \
 	  pidfile=$(RUN_DIR)/$$name.pid; pid=$$(cat $$pidfile 2>/dev/null || true); \
 	  if [ -n "$$pid" ] && grep -qs citypilot /proc/$$pid/cmdline; then \
 	    kill -TERM $$pid; for _ in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \

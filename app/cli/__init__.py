@@ -33,6 +33,7 @@ def feature_modules() -> list[ModuleType]:
         services_cmd,
         simulate_cmd,
         stats_cmd,
+        tls_cmd,
         users_cmd,
     )
 
@@ -44,6 +45,7 @@ def feature_modules() -> list[ModuleType]:
         kpis_cmd, contract_cmd,
         open311_cmd,
         maintenance_cmd, serve_cmd,
+        tls_cmd,  # the crew tablet's HTTPS certificate
         desktop_cmd,  # the planners' desktop (the `desktop` extra)
     ]
 

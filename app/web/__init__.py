@@ -28,6 +28,7 @@ FEATURES = (
     "app.web.sse",
     "app.web.tiles",
     "app.web.control_room",
+    "app.web.crew",
     "app.web.opendata",
     "app.web.openapi",
 )

@@ -93,6 +93,9 @@ GET    /tiles/<any(lighting, environment, energy):layer>/<z>/<x>/<y>.mvt  no  ye
 GET    /tiles/<any(traffic, video, network):layer>/<z>/<x>/<y>.mvt        no  yes  yes  yes  yes  yes  no
 GET    /control-room                               no        yes   no      yes        yes      no   no
 GET    /api/v1/basemap/<int:z>/<int:x>/<int:y>.mvt no        yes   yes     yes        yes      yes  yes
+GET    /crew/                                      no        yes   no      yes        no       yes  no
+GET    /crew/sw.js                                 yes       yes   yes     yes        yes      yes  yes
+GET    /crew/manifest.webmanifest                  yes       yes   yes     yes        yes      yes  yes
 GET    /api/v1/stats/families                      no        yes   yes     yes        yes      yes  no
 GET    /ogc                                        yes       yes   yes     yes        yes      yes  yes
 GET    /ogc/                                       yes       yes   yes     yes        yes      yes  yes
