@@ -1,5 +1,6 @@
 """``citypilot contract energy --month YYYY-MM`` (the energy clause, per commune) and ``citypilot contract
-explain energy --month YYYY-MM --cabinet CODE`` (what one cabinet's figure was made of)."""
+explain energy --month YYYY-MM --cabinet CODE`` (what one cabinet's figure was made of); ``citypilot contract
+explain delays --month YYYY-MM`` (every breach and its penalty)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import click
 from app.cli.context import engine
 from assets.commands.targets import ids_of_codes
 from assets.db import unit_of_work
+from fieldservice.contract import penalties
 from fieldservice.contract.burning import load_schedule
+from fieldservice.contract.delays import month_delays
 from fieldservice.contract.energy import TARGET, energy_month, explain
 
 
@@ -107,3 +110,25 @@ def _print_explained(data: dict[str, Any]) -> None:
         for reading in meter["readings"][:3] + meter["readings"][-3:]:
             click.echo(f"  {reading['ts']}  {reading['kwh']:,.3f} kWh")
 
+
+
+@explain_group.command("delays")
+@month_option
+@click.option("--penalties", "penalty_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A penalty schedule instead of resources/contract/penalties.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def explain_delays_cmd(month: str, penalty_file: Path | None, as_json: bool) -> None:
+    """The on-time rate, and every breach (closed late or open overdue) with its penalty."""
+    with unit_of_work(engine(), None) as session:
+        clause = month_delays(session, month, penalties.load_schedule(penalty_file))
+    data = {"month": month, **clause.as_dict(), "rows": [b.as_dict() for b in clause.breaches]}
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"delays {month}: on time {data['on_time']} ÷ (closed {data['closed']} + open overdue "
+               f"{data['open_overdue']}) = {_pct(clause.rate)}; {data['breaches']} breaches, penalties "
+               f"{data['breach_penalties']} + shortfall {data['shortfall_penalty']} = {data['total_penalty']} EUR")
+    for row in data["rows"]:
+        state = "open" if row["open"] else f"stopped {row['stop']}"
+        click.echo(f"  order {row['order_id']:<7} {row['clock']:<10} {row['priority']:<7} due {row['due']}  "
+                   f"{state}  late {row['late_min']:,.0f} min  penalty {row['penalty'] or '-'}")
