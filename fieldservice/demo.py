@@ -152,7 +152,7 @@ def _crews(session: Session) -> dict[str, int]:
             for code, expires in held:
                 crews.set_clearance(session, user_id, code, dt.date.fromisoformat(expires))
         if spec.on_call:  # nights on weekdays, whole weekends; on-call lines hold on public holidays too
-            for weekday in range(5):
+            for weekday in (*range(5), 6):  # Sunday's evening line covers Monday until 07:30
                 crews.add_shift(session, crew.id, dt.time(16, 0), dt.time(7, 30), kind="on_call", weekday=weekday)
             for weekday in (5, 6):
                 crews.add_shift(session, crew.id, dt.time(0, 0), dt.time(0, 0), kind="on_call", weekday=weekday)

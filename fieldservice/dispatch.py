@@ -184,3 +184,25 @@ def visiting_order(session: Session, order_ids: list[int], start: tuple[float, f
         route.append(nxt)
         here = spots.pop(nxt)
     return route
+
+
+def assign_batch(session: Session, order_ids: list[int], crew_id: int, actor: int | None,
+                 at: dt.datetime | None = None) -> list[int]:
+    """Assign several orders of one area to one qualified crew in one action (all or none: a refusal names
+    the order); the suggested round from where its vehicle is (else from the first order), nearest next."""
+    if not order_ids:
+        raise ValidationError(FieldError("order_ids", "give at least one order"))
+    unique = list(dict.fromkeys(order_ids))
+    for order_id in unique:
+        try:
+            assign(session, order_id, crew_id, actor, None, at)
+        except ValidationError as exc:
+            raise ValidationError([FieldError(f"order_ids.{order_id}", e.reason) for e in exc.errors]) from None
+    start = session.execute(text(
+        "SELECT ST_X(l.geom), ST_Y(l.geom) FROM crews c JOIN live_state l ON l.asset_id = c.vehicle_id "
+        "WHERE c.id = :c AND l.geom IS NOT NULL"), {"c": crew_id}).first()
+    if start is None:
+        start = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM work_orders WHERE id = :o"),
+                                {"o": unique[0]}).first()
+    return visiting_order(session, unique, (float(start[0]), float(start[1]))) if start and start[0] is not None \
+        else unique

@@ -213,6 +213,20 @@ def propose_cmd(order_id: int, limit: int, when: str | None, as_json: bool) -> N
     click.echo(f"{len(found)} crew(s) proposed" if found else "no qualified crew available")
 
 
+@orders_group.command("assign-batch")
+@click.argument("order_ids", type=int, nargs=-1, required=True)
+@click.option("--crew", required=True, help="The crew's id or name.")
+@user_option
+def assign_batch_cmd(order_ids: tuple[int, ...], crew: str, user: str | None) -> None:
+    """Assign several orders of one area to one crew in one action (all or none), with a suggested round
+    from where its vehicle is, nearest next."""
+    who = actor_id(user)
+    with unit_of_work(engine(), who) as session:
+        crew_id = get_crew(session, crew).id
+        route = dispatch.assign_batch(session, list(order_ids), crew_id, who)
+    click.echo(f"{len(route)} order(s) assigned to crew {crew_id}; suggested round: {' → '.join(map(str, route))}")
+
+
 def _sync_once(since: dt.datetime | None, who: int) -> from_alarms.SyncResult:
     with unit_of_work(engine(), who) as session:
         return from_alarms.sync_alarms(session, since=since, actor_id=who)

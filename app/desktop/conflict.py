@@ -28,6 +28,8 @@ MERGE = "merge"
 def _text(value: Any) -> str:
     if isinstance(value, dict) and "coordinates" in value:
         return f"{value.get('type')} {_short(value['coordinates'])}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 48.0 from the server and 48 typed by the planner read the same
     return "—" if value is None else tr("yes") if value is True else tr("no") if value is False else str(value)
 
 

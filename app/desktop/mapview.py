@@ -171,10 +171,18 @@ class MapBridge(QObject):
 class MapView(QWebEngineView):
     """The map of the server's layers; ``bridge`` carries clicks and the extent to Python."""
 
+    def release(self) -> None:
+        """Delete the page now, before its profile (call when the window closes)."""
+        page = self.page()
+        if page is not None:
+            page.deleteLater()
+
     def __init__(self, client: ApiClient, layers: dict[str, Any], kinds: list[dict[str, Any]] | None = None,
                  parent: Any = None) -> None:
         super().__init__(parent)
-        self.profile = QWebEngineProfile(self)  # off the record: nothing of the city written to disk
+        # Off the record (nothing of the city on disk). Not a child of the view: Qt would delete it with the view
+        # before the page that uses it, and QtWebEngine crashes when a profile goes with a live page.
+        self.profile = QWebEngineProfile()
         self.handler = SchemeHandler(client, self)
         self.handler.page_config = json.dumps(style_config(kinds or []))
         self.profile.installUrlSchemeHandler(SCHEME, self.handler)

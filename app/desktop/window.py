@@ -407,6 +407,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:
         if self.stream is not None:
             self.stream.stop()
+        self.map.release()
         super().closeEvent(event)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from assets.db import unit_of_work
-from assets.errors import ValidationError
+from assets.errors import NotFoundError, ValidationError
 from fieldservice import dispatch
 from fieldservice.orders import create_order, transition
 from fieldservice.sla import PARIS
@@ -88,3 +88,29 @@ def test_a_round_through_several_orders_visits_the_nearest_next(engine: Engine) 
                for dx in (3000, 1000, 2000, -500)}
         route = dispatch.visiting_order(s, list(ids.values()), (near(0).x, near(0).y))
     assert route == [ids[-500], ids[1000], ids[2000], ids[3000]]
+
+
+def test_a_batch_of_orders_goes_to_one_crew_with_a_round_from_its_van(engine: Engine, db_url: str) -> None:
+    lighting_policy(engine)
+    crew_id = crew_with_van(engine, db_url, "Centre", 0)
+    other = crew_with_van(engine, db_url, "Vidéo", 100, skills=("video",))
+    with unit_of_work(engine, None) as s:
+        ids = {dx: create_order(s, origin="planner", category="lighting", location=near(dx)).id
+               for dx in (3000, -800, 1200)}
+        video = create_order(s, origin="planner", category="video", location=near(50)).id
+    with unit_of_work(engine, None) as s:
+        route = dispatch.assign_batch(s, [ids[3000], ids[-800], ids[1200]], crew_id, None, at=WHEN)
+        states = s.execute(text("SELECT DISTINCT state, crew_id FROM work_orders WHERE id = ANY(:i)"),
+                           {"i": list(ids.values())}).all()
+    assert route == [ids[-800], ids[1200], ids[3000]]  # nearest next from the van at place Darcy
+    assert [tuple(r) for r in states] == [("assigned", crew_id)]
+    with unit_of_work(engine, None) as s, pytest.raises(NotFoundError):
+        dispatch.assign_batch(s, [video], other + 1000, None, at=WHEN)
+    with unit_of_work(engine, None) as s, pytest.raises(ValidationError) as empty:
+        dispatch.assign_batch(s, [], crew_id, None, at=WHEN)
+    assert empty.value.errors[0].field == "order_ids"
+    with unit_of_work(engine, None) as s, pytest.raises(ValidationError) as unqualified:
+        dispatch.assign_batch(s, [video, ids[3000]], crew_id, None, at=WHEN)
+    assert unqualified.value.errors[0].field == f"order_ids.{video}"
+    with unit_of_work(engine, None) as s:
+        assert s.execute(text("SELECT state FROM work_orders WHERE id = :o"), {"o": video}).scalar() == "new"

@@ -68,6 +68,7 @@ GET    /api/v1/work-orders                         no        yes   yes     yes  
 GET    /api/v1/work-orders/<int:order_id>          no        yes   yes     yes        yes      yes  no
 POST   /api/v1/work-orders                         no        yes   yes     yes        yes      no   no
 POST   /api/v1/work-orders/<int:order_id>/transition  no     yes   no      yes        yes      yes  no
+POST   /api/v1/work-orders/batch-assign            no        yes   no      yes        yes      no   no
 GET    /api/v1/work-orders/<int:order_id>/proposals   no     yes   no      yes        yes      no   no
 GET    /api/v1/work-orders/<int:order_id>/work        no     yes   yes     yes        yes      yes  no
 PUT    /api/v1/work-orders/<int:order_id>/checklist/<key>  no  yes  no   yes        yes      yes  no

@@ -130,3 +130,26 @@ def test_proposals_crews_and_kpis(client: ContractClient, people: People, engine
     assert month.status_code == 200 and month.get_json() == {"month": "2026-12", "rows": []}
     bad = client.get("/api/v1/kpis", query_string={"month": "2026-13"}, headers=people["planner"].auth)
     assert bad.status_code == 422 and "month" in str(bad.get_json())
+
+
+def test_batch_assign_gives_a_round_or_names_the_order_refused(client: ContractClient, people: People,
+                                                               engine: Engine) -> None:
+    crew = _crew_of(engine, people)
+    sup = people["supervisor"].auth
+    with unit_of_work(engine, None) as s:
+        crews.add_shift(s, crew, dt.time(0, 0), dt.time(0, 0), kind="on_call",
+                        weekday=dt.datetime.now(dt.UTC).weekday())
+        crews.add_shift(s, crew, dt.time(0, 0), dt.time(0, 0), kind="on_call",
+                        weekday=(dt.datetime.now(dt.UTC).weekday() + 1) % 7)
+    ids = [client.post("/api/v1/work-orders", headers=sup, json={"category": cat, "location": DARCY}).get_json()["id"]
+           for cat in ("lighting", "lighting", "video")]
+    refused = client.post("/api/v1/work-orders/batch-assign", headers=sup, json={"order_ids": ids, "crew_id": crew})
+    assert refused.status_code == 422 and refused.get_json()["fields"][0]["field"] == f"order_ids.{ids[2]}"
+    assert client.get(f"/api/v1/work-orders/{ids[0]}", headers=sup).get_json()["state"] == "new"  # all or none
+    done = client.post("/api/v1/work-orders/batch-assign", headers=sup, json={"order_ids": ids[:2], "crew_id": crew})
+    assert done.status_code == 200, done.get_json()
+    assert sorted(done.get_json()["route"]) == ids[:2]
+    assert {i["state"] for i in done.get_json()["items"]} == {"assigned"}
+    crew_may_not = client.post("/api/v1/work-orders/batch-assign", headers=people["crew"].auth,
+                               json={"order_ids": ids[:1], "crew_id": crew})
+    assert crew_may_not.status_code == 403

@@ -201,6 +201,30 @@ def move_work_order(order_id: int) -> Response:
     return once(order_id, body.get("client_id"), act)
 
 
+BATCH = s.obj({"order_ids": s.array(s.INTEGER, minItems=1, maxItems=200), "crew_id": s.INTEGER},
+              ("order_ids", "crew_id"), extra=False)
+
+
+@bp.post("/work-orders/batch-assign")
+@requires(*CONTROL_ROOM)
+@operation(
+    "Assign several orders of one area to one crew in one action (all or none), with a suggested round",
+    tags=["work orders"],
+    body=BATCH,
+    responses={200: Reply(s.obj({"route": {**s.array(s.INTEGER), "description": "nearest next from the crew's "
+                                                                                "vehicle"},
+                                 "items": s.array(ORDER)}, ("route", "items")), "The orders, assigned")},
+    description="422 names the order a crew may not take (skill, clearances, shift) or cannot move; nothing is "
+                "assigned then.",
+)
+def batch_assign_work_orders() -> Response:
+    body: dict[str, Any] = json_body() or {}
+    who = current_identity()
+    with work() as session:
+        route = dispatch.assign_batch(session, body["order_ids"], body["crew_id"], who.user_id)
+        return respond({"route": route, "items": [read_item(session, i) for i in route]})
+
+
 PROPOSAL = s.obj(
     {"crew_id": s.INTEGER, "name": s.STRING, "distance_m": s.NUMBER,
      "position_at": {**s.TIME, "description": "when its vehicle last reported where it is"},
