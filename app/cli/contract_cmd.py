@@ -25,6 +25,7 @@ from fieldservice.contract.energy import TARGET, energy_month, explain
 def register(cli: click.Group) -> None:
     cli.add_command(contract_group)
     cli.add_command(heartbeat_cmd)
+    cli.add_command(report_group)
 
 
 month_option = click.option("--month", required=True, metavar="YYYY-MM", help="The month, e.g. 2026-11.")
@@ -229,3 +230,24 @@ def heartbeat_cmd(web_url: str, every_s: float | None) -> None:
         click.echo(" ".join(f"{b.component}={'up' if b.ok else 'DOWN'}" for b in beats)
                    + (f" ({len(recorder.pending)} beats waiting for the database)" if recorder.pending else ""))
     repeat(every_s, once)
+
+
+@click.group("report")
+def report_group() -> None:
+    """The contract's reports."""
+
+
+@report_group.command("month")
+@click.argument("month", metavar="YYYY-MM")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="The folder the files go to.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def report_month_cmd(month: str, folder: Path, lang: str) -> None:
+    """HTML (charts, map), PDF, XLSX (a sheet per clause) and CSV of the month's clauses, method, completeness."""
+    from app.reports.month import write_month
+    from fieldservice.contract.month import contract_month
+
+    with unit_of_work(engine(), None) as session:
+        data = contract_month(session, month)
+    for path in write_month(data, folder, lang):
+        click.echo(str(path))
