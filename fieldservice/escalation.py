@@ -7,6 +7,8 @@ recorded, each once per order and clock (``work_order_escalations``), announced 
   ``escalate_before_min``, or by default a quarter of its budget (at least 15 minutes); a planned order
   (no policy) is at risk :data:`PLANNED_BEFORE_MIN` before its due time.
 - It is **breached** once its due time has passed; an order first seen late is recorded breached only.
+- Each escalation is also an alarm on the order's first asset (:mod:`fieldservice.escalation_alarms`),
+  cleared once nothing runs behind it.
 - The standby crew: one available now (on shift or on call) with the order's skill, other than the order's
   own, with the shortest queue of open orders.
 """
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from assets.alarms.queries import iso
 from assets.errors import FieldError, ValidationError
-from fieldservice import crews, sla
+from fieldservice import crews, escalation_alarms, sla
 from fieldservice.announce import announce
 from fieldservice.models import SlaPolicy
 from fieldservice.orders import STOP_COLUMNS
@@ -100,9 +102,12 @@ def escalate(session: Session, now: dt.datetime | None = None) -> list[Escalatio
         if inserted is None:
             continue
         found = Escalation(row.id, row.clock, level, due, round(remaining, 1), crew_id)
+        alarm_id = escalation_alarms.raise_for(session, row.id, row.clock, level, due, remaining, crew_id, now)
         announce(session, {"type": "escalation", "order_id": row.id, "clock": row.clock, "level": level,
-                           "due": iso(due), "remaining_min": found.remaining_min, "crew_id": crew_id})
+                           "due": iso(due), "remaining_min": found.remaining_min, "crew_id": crew_id,
+                           "alarm_id": alarm_id})
         out.append(found)
+    escalation_alarms.clear_settled(session, now)
     return out
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from assets.errors import FieldError, NotFoundError, ValidationError
 from assets.kinds import spec_for
 from fieldservice import orders
 from fieldservice.states import FINAL
@@ -101,6 +102,39 @@ def open_orders_for_alarms(session: Session, since: dt.datetime | None = None,
         result.opened.append(order.id)
     session.flush()
     return result
+
+
+def order_for_alarm(session: Session, alarm_id: int, actor_id: int | None = None,
+                    priority: str | None = None) -> tuple[int, bool]:
+    """The order answering an active alarm, opened by hand (an operator in the control room) when none does:
+    (order id, whether it was opened now). The rules of :func:`open_orders_for_alarms` hold: an alarm under a
+    cause joins the cause's order, one on an asset with an open order attaches to it; any alarm type may be
+    answered this way (a sensor threshold too), as long as its asset's family has an order category."""
+    session.execute(text(_LOCK))
+    alarm = session.execute(text(
+        "SELECT al.id, al.asset_id, al.state, al.severity, al.message, al.cause_id, a.kind, "
+        "ARRAY(SELECT f.asset_id FROM alarm_affected f WHERE f.alarm_id = al.id ORDER BY f.asset_id) AS affected "
+        "FROM alarms al JOIN assets a ON a.id = al.asset_id WHERE al.id = :id"), {"id": alarm_id}).first()
+    if alarm is None:
+        raise NotFoundError(f"alarm {alarm_id} does not exist")
+    existing = _order_of_alarm(session, alarm_id)
+    if existing is not None:
+        return existing, False
+    if alarm.state == "cleared":
+        raise ValidationError(FieldError("alarm_id", f"alarm {alarm_id} has cleared: nothing to repair"))
+    category = category_of(alarm.kind)
+    if category is None:
+        raise ValidationError(FieldError("alarm_id", f"no work order category for a {alarm.kind}"))
+    target = _order_of_alarm(session, alarm.cause_id) if alarm.cause_id else None
+    target = target or orders.open_order_of(session, [alarm.asset_id])
+    if target is not None:
+        orders.link_alarm(session, target, alarm.id, [alarm.asset_id, *alarm.affected])
+        return target, False
+    order = orders.create_order(
+        session, origin="alarm", category=category, priority=priority or SEVERITY_PRIORITY[alarm.severity],
+        actor_id=actor_id, asset_ids=[alarm.asset_id, *alarm.affected], description=alarm.message,
+        alarm_id=alarm.id)
+    return order.id, True
 
 
 def sync_alarms(session: Session, since: dt.datetime | None = None, actor_id: int | None = None,

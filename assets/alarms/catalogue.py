@@ -7,8 +7,10 @@ from __future__ import annotations
 
 ALARM_TYPES = (
     "lamp_failure", "cabinet_trip", "device_silent", "meter_unreachable", "sensor_threshold",
-    "vehicle_outside_zone", "fibre_failure",
+    "vehicle_outside_zone", "fibre_failure", "sla_at_risk", "sla_breached",
 )
+#: Raised by the field-service escalation on an order's first asset (never open an order themselves).
+SLA_TYPES = ("sla_at_risk", "sla_breached")
 #: Most severe first (the list order of the API).
 SEVERITIES = ("critical", "major", "minor", "warning")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -31,6 +33,8 @@ DEFAULT_SEVERITY = {
     "sensor_threshold": "warning",
     "vehicle_outside_zone": "warning",
     "fibre_failure": "critical",
+    "sla_at_risk": "major",
+    "sla_breached": "critical",
 }
 #: Kinds whose silence matters more than a lamp's (a whole junction, a camera, a cabinet, a meter).
 MAJOR_WHEN_SILENT = ("cabinet", "signal_controller", "camera", "energy_meter", "fibre_node")
@@ -81,6 +85,13 @@ def message_for(alarm_type: str, kind: str, code: str, detail: dict | None = Non
         return f"{label} outside its zone{away}"
     if alarm_type == "fibre_failure":
         return f"{label} down"
+    if alarm_type in SLA_TYPES:
+        clock = str(detail.get("clock", "SLA")).replace("_", " ")
+        order = f"order {detail.get('order_id', '?')}"
+        if alarm_type == "sla_breached":
+            return f"{label}: {order} {clock} deadline breached"
+        left = detail.get("remaining_min")
+        return f"{label}: {order} {clock} at risk" + (f" ({left:g} min left)" if isinstance(left, int | float) else "")
     return f"{label}: {alarm_type.replace('_', ' ')}"
 
 

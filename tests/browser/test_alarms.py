@@ -78,6 +78,15 @@ def test_a_failure_raises_an_alarm_that_is_acknowledged_and_cleared_live(
     stored = _api(server, city_people["admin"].token, f"/alarms?asset_id={lamp_id}&state=all")["items"]
     assert [a["acknowledged_by"] for a in stored if a["type"] == "lamp_failure"] == ["supervisor"]
 
+    acknowledged.locator("button[data-act='order']").click()  # open its work order from the alarm
+    page.wait_for_function("() => /Ordre de travail \\d+ ouvert/.test(document.querySelector('.cr-alarm-order')"
+                           "?.textContent || '')", timeout=10000)
+    order_id = int(page.locator(".cr-alarm-order").inner_text().split()[3])
+    assert _api(server, city_people["admin"].token, f"/work-orders/{order_id}")["origin"] == "alarm"
+    acknowledged.locator("button[data-act='order']").click()  # a second click opens nothing more
+    page.wait_for_function("() => /traite cette alarme/.test(document.querySelector('.cr-alarm-order')"
+                           "?.textContent || '')", timeout=10000)
+
     report(city_db_url, lamp_id, "ok", {"lamp_failure": False, "power_w": 35.0})
     page.locator(f"li.cr-alarm[data-asset-id='{lamp_id}']").wait_for(state="detached", timeout=15000)
     assert errors == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from assets.live.records import Position
 from assets.live.writer import LiveWriter
@@ -67,6 +67,17 @@ def test_a_click_on_a_lamp_opens_it(page, server, sign_in, city_engine: Engine, 
     body.locator(".cr-attrs").first.wait_for()
     assert "Statut d'inventaire" in body.inner_text() and "en service" in body.inner_text()
     assert body.locator("h3", has_text="Historique").count() == 1
+    body.locator("summary", has_text="Ouvrir un ordre de travail").click()  # an inspection, from the panel
+    body.locator("select[name='priority']").select_option("high")
+    body.locator("textarea[name='description']").fill("Crosse tordue après un choc")
+    body.get_by_role("button", name="Ouvrir l’ordre").click()
+    page.wait_for_function("() => /Ordre de travail \\d+ ouvert/.test("
+                           "document.querySelector('.cr-order-form [role=status]').textContent)", timeout=10000)
+    order_id = int(body.locator(".cr-order-form [role=status]").inner_text().split()[3])
+    with city_engine.connect() as conn:
+        stored = conn.execute(text("SELECT origin, category, priority, description FROM work_orders WHERE id = :o"),
+                              {"o": order_id}).one()
+    assert tuple(stored) == ("inspection", "lighting", "high", "Crosse tordue après un choc")
     page.keyboard.press("Escape")
     assert panel.is_hidden()
     assert errors == []

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
+from shapely.geometry import Point
+from sqlalchemy import Engine, text
 
 from assets.db import unit_of_work
 from fieldservice import crews
 from fieldservice.escalation import escalate
-from fieldservice.orders import create_order
+from fieldservice.orders import create_order, transition
 from tests.browser.helpers import lamps_near, open_control_room
 from tests.fieldservice.helpers import crew_with_van, lighting_policy
 
@@ -90,4 +91,29 @@ def test_the_panel_in_english(page, server, sign_in, errors) -> None:
     page.wait_for_selector("#cr-orders-title")
     assert page.locator("#cr-orders-title").inner_text().startswith("Work orders")
     assert page.locator("select[data-filter='state'] option").first.inner_text() == "Open"
+    assert errors == []
+
+
+def test_the_proof_on_the_map_flags_an_arrival_reported_far_from_the_asset(
+        page, server, sign_in, city_engine: Engine, city_db_url: str, errors) -> None:
+    ((lamp, code),) = lamps_near(city_engine, *DARCY, 1, offset=40)
+    crew = crew_with_van(city_engine, city_db_url, "Équipe Preuve", 100, kind=None)
+    order = _order(city_engine, lamp, 30, description="Arrivée douteuse")
+    with unit_of_work(city_engine, None) as s:
+        x, y = s.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM assets WHERE id = :a"), {"a": lamp}).one()
+        transition(s, order, "assigned", None, crew_id=crew)
+        transition(s, order, "en_route", None)
+        transition(s, order, "on_site", None, position=Point(x + 600, y), accuracy_m=10)  # 600 m away
+    sign_in(page, "supervisor")
+    open_control_room(page, server)
+    item = page.locator(f"li.cr-order[data-id='{order}']")
+    item.locator("button[data-act='proof']").click()
+    page.wait_for_function(f"() => !document.querySelector(\"li.cr-order[data-id='{order}'] .cr-proof\").hidden",
+                           timeout=10000)
+    assert "Arrivée NON prouvée" in item.locator(".cr-proof").inner_text()
+    drawn = page.evaluate("() => controlRoom.orders.proofLayer.getLayers()[0].getLayers().map("
+                          "(l) => l.feature.properties.role)")
+    assert drawn == ["asset", "move"]  # the lamp, and where the crew said it stood (en route gave no position)
+    assert code in page.evaluate("() => controlRoom.orders.proofLayer.getLayers()[0].getLayers()[0]"
+                                 ".getTooltip().getContent()")
     assert errors == []

@@ -13,6 +13,7 @@ from assets.db import unit_of_work
 from assets.store import create_asset
 from fieldservice import visits
 from fieldservice.orders import create_order, transition
+from fieldservice.proof_map import proof_map, thinned
 from gis.crs import from_storage
 from gis.geometry import reproject
 from tests.assets.alarm_helpers import position, write
@@ -76,3 +77,20 @@ def test_the_vehicle_track_stamps_arrival_and_departure(engine: Engine, db_url: 
     assert reasons[-1].proven is True
     with unit_of_work(engine, None) as s:
         assert visits.scan(s, now=WHEN + dt.timedelta(minutes=40)) == []
+        shown = proof_map(s, order)
+    by_role = {role: [f for f in shown["features"] if f["properties"]["role"] == role]
+               for role in ("asset", "move", "track")}
+    assert [f["properties"]["code"] for f in by_role["asset"]] == ["LUM-1"]
+    on_site = by_role["move"][-1]["properties"]
+    assert (on_site["state"], on_site["proven"], on_site["by_vehicle"]) == ("on_site", True, True)
+    (line,) = by_role["track"]
+    # From 15 min before the arrival (the van's fix at the depot 2 min before WHEN included) to 5 min after leaving.
+    assert line["properties"]["fixes"] == len(track) + 1
+    coordinates = line["geometry"]["coordinates"]
+    assert coordinates[0] == [round(c, 7) for c in _lonlat(3000)]
+    assert coordinates[-1] == [round(c, 7) for c in _lonlat(600)]
+
+
+def test_a_long_track_is_thinned_keeping_its_ends() -> None:
+    assert thinned(list(range(10)), 4) == [0, 3, 6, 9]
+    assert thinned(list(range(3)), 4) == [0, 1, 2]

@@ -68,9 +68,11 @@ GET    /api/v1/work-orders                         no        yes   yes     yes  
 GET    /api/v1/work-orders/<int:order_id>          no        yes   yes     yes        yes      yes  no
 POST   /api/v1/work-orders                         no        yes   yes     yes        yes      no   no
 POST   /api/v1/work-orders/<int:order_id>/transition  no     yes   no      yes        yes      yes  no
+POST   /api/v1/alarms/<int:alarm_id>/work-order    no        yes   no      yes        yes      no   no
 POST   /api/v1/work-orders/batch-assign            no        yes   no      yes        yes      no   no
 GET    /api/v1/work-orders/<int:order_id>/proposals   no     yes   no      yes        yes      no   no
 GET    /api/v1/work-orders/<int:order_id>/work        no     yes   yes     yes        yes      yes  no
+GET    /api/v1/work-orders/<int:order_id>/proof       no     yes   no      yes        yes      no   no
 PUT    /api/v1/work-orders/<int:order_id>/checklist/<key>  no  yes  no   yes        yes      yes  no
 POST   /api/v1/work-orders/<int:order_id>/labour      no     yes   no      yes        yes      yes  no
 POST   /api/v1/work-orders/<int:order_id>/parts       no     yes   no      yes        yes      yes  no

@@ -8,8 +8,10 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
+from assets.alarms.lifecycle import clear_active, raise_alarm
 from assets.db import unit_of_work
 from fieldservice import crews
+from tests.assets.alarm_helpers import lighting_cabinet
 from tests.fieldservice.helpers import WHEN, crew_with_van, lighting_policy
 from tests.web.helpers import ContractClient, People
 
@@ -67,6 +69,11 @@ def test_open_list_show_and_move(client: ContractClient, people: People, engine:
     shown = client.get(f"/api/v1/work-orders/{order['id']}", headers=me).get_json()
     assert shown["state"] == "done" and shown["events"][-1]["actor"] == "crew"
     assert shown["clocks"]["response"]["stopped_at"] is not None and shown["allowed_moves"] == ["verified"]
+    proof = client.get(f"/api/v1/work-orders/{order['id']}/proof", headers=sup).get_json()
+    moves = [f["properties"] for f in proof["features"] if f["properties"]["role"] == "move"]
+    assert [m["state"] for m in moves] == ["new", "en_route", "on_site", "made_safe", "done"]  # new: the reported place
+    assert moves[2]["proven"] is True and moves[2]["distance_m"] < 1  # on site at the reported place itself
+    assert proof["features"][0]["geometry"]["coordinates"] == [DARCY["lon"], DARCY["lat"]]
 
 
 def test_a_crew_sees_and_moves_its_own_orders_only(client: ContractClient, people: People, engine: Engine) -> None:
@@ -153,3 +160,25 @@ def test_batch_assign_gives_a_round_or_names_the_order_refused(client: ContractC
     crew_may_not = client.post("/api/v1/work-orders/batch-assign", headers=people["crew"].auth,
                                json={"order_ids": ids[:1], "crew_id": crew})
     assert crew_may_not.status_code == 403
+
+
+def test_an_operator_opens_the_order_of_an_alarm_once(client: ContractClient, people: People, engine: Engine) -> None:
+    cab = lighting_cabinet(engine, people["planner"].id, lamps=2)
+    with unit_of_work(engine, None) as s:
+        failed = raise_alarm(s, cab.lamps[0], "lamp_failure", WHEN)
+        hot = raise_alarm(s, cab.lamps[0], "sensor_threshold", WHEN)  # never opens an order by itself
+        gone = raise_alarm(s, cab.lamps[1], "lamp_failure", WHEN)
+        clear_active(s, cab.lamps[1], "lamp_failure", WHEN + dt.timedelta(minutes=1))
+    op = people["operator"].auth
+    opened = client.post(f"/api/v1/alarms/{failed}/work-order", headers=op, json={})
+    assert opened.status_code == 201, opened.get_json()
+    order = opened.get_json()
+    assert (order["origin"], order["category"], order["priority"]) == ("alarm", "lighting", "normal")
+    assert [a["id"] for a in order["alarms"]] == [failed] and order["opened"] is True
+    again = client.post(f"/api/v1/alarms/{failed}/work-order", headers=op, json={})
+    assert again.status_code == 200 and (again.get_json()["id"], again.get_json()["opened"]) == (order["id"], False)
+    joined = client.post(f"/api/v1/alarms/{hot}/work-order", headers=op, json={"priority": "high"})
+    assert joined.status_code == 200 and {a["id"] for a in joined.get_json()["alarms"]} == {failed, hot}
+    cleared = client.post(f"/api/v1/alarms/{gone}/work-order", headers=op, json={})
+    assert cleared.status_code == 422 and cleared.get_json()["fields"][0]["field"] == "alarm_id"
+    assert client.post("/api/v1/alarms/999999/work-order", headers=op, json={}).status_code == 404

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from shapely.geometry import Point
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -20,7 +21,7 @@ from app.web.db import work
 from app.web.openapi import Param, Reply, operation
 from assets.alarms.queries import iso
 from assets.errors import FieldError, ValidationError
-from fieldservice import access, dispatch, orders
+from fieldservice import access, dispatch, from_alarms, orders
 from fieldservice.models import ORIGINS, PRIORITIES
 from fieldservice.queries import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS, OrderQuery, list_orders, order_detail
 from fieldservice.queries import order_item as read_item
@@ -69,7 +70,7 @@ NEW_ORDER = s.obj(
      "priority": {"enum": list(PRIORITIES), "default": "normal"},
      "description": {"type": "string", "maxLength": 4000},
      "asset_ids": s.array(s.INTEGER, maxItems=1000), "location": LONLAT},
-    ("category",), extra=False,
+    (), extra=False, description="category: required unless asset_ids are given (then by the first asset's family)",
 )
 POSITION = s.obj({**LONLAT["properties"], "accuracy_m": {"type": "number", "minimum": 0,
                                                          "description": "the fix's stated accuracy (metres)"}},
@@ -142,6 +143,17 @@ def work_order(order_id: int) -> Response:
         return respond(order_detail(session, order_id))
 
 
+def _category_of(session: Session, asset_ids: list[int] | None) -> str:
+    """The category of an order about ``asset_ids`` when none is given: the first asset's family's."""
+    if not asset_ids:
+        raise ValidationError(FieldError("category", "is required (or give asset_ids)"))
+    kind = session.execute(text("SELECT kind FROM assets WHERE id = :a"), {"a": asset_ids[0]}).scalar()
+    category = from_alarms.category_of(kind) if kind else None
+    if category is None:
+        raise ValidationError(FieldError("category", f"is required: a {kind or 'missing asset'} has no default"))
+    return category
+
+
 @bp.post("/work-orders")
 @requires(*CREATORS)
 @operation(
@@ -158,7 +170,8 @@ def create_work_order() -> Response:
     access.check_can_create(who.role, origin)
     with work() as session:
         order = orders.create_order(
-            session, origin=origin, category=body["category"], priority=body.get("priority", "normal"),
+            session, origin=origin, category=body.get("category") or _category_of(session, body.get("asset_ids")),
+            priority=body.get("priority", "normal"),
             actor_id=who.user_id, asset_ids=body.get("asset_ids", ()), location=_storage(body.get("location")),
             description=body.get("description"))
         return respond(order_detail(session, order.id), 201)
@@ -253,3 +266,26 @@ def work_order_proposals(order_id: int) -> Response:
     return respond({"items": [{**p.__dict__, "eta": iso(p.eta), "position_at": iso(p.position_at),
                                "response_due": iso(p.response_due), "resolution_due": iso(p.resolution_due)}
                               for p in found]})
+
+
+ANSWERING = {**ORDER_DETAIL, "properties": {**ORDER_DETAIL["properties"], "opened": {
+    **s.BOOLEAN, "description": "true: opened now; false: it already answered the alarm or now does"}}}
+
+
+@bp.post("/alarms/<int:alarm_id>/work-order")
+@requires(*CONTROL_ROOM)
+@operation(
+    "The work order answering an alarm: opened now when none does",
+    tags=["work orders"],
+    body=s.obj({"priority": {"enum": list(PRIORITIES)}}, extra=False),
+    responses={201: Reply(ANSWERING, "The order opened now"),
+               200: Reply(ANSWERING, "The order that already answers it (the alarm's, its cause's, or the "
+                                        "open order on its asset, which it now joins)")},
+    description="422 (field alarm_id) when the alarm has cleared or its asset's family takes no work order.",
+)
+def alarm_work_order(alarm_id: int) -> Response:
+    body: dict[str, Any] = json_body() or {}
+    with work() as session:
+        order_id, opened = from_alarms.order_for_alarm(session, alarm_id, current_identity().user_id,
+                                                       body.get("priority"))
+        return respond({**order_detail(session, order_id), "opened": opened}, 201 if opened else 200)

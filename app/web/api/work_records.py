@@ -25,11 +25,12 @@ from app.web.api.http import json_body, respond
 from app.web.api.once import CLIENT_ID, once
 from app.web.api.work_orders import LONLAT, MOVERS, _storage
 from app.web.auth.guard import current_identity
-from app.web.auth.roles import STAFF, requires
+from app.web.auth.roles import CONTROL_ROOM, STAFF, requires
 from app.web.db import work
 from app.web.openapi import Reply, operation
 from assets.errors import FieldError, ValidationError
 from fieldservice import access, attachments, worklog
+from fieldservice.proof_map import proof_map
 
 TAGS = ["work orders"]
 _WHO = s.nullable(s.STRING)
@@ -97,6 +98,24 @@ def work_record(order_id: int) -> Response:
     with work() as session:
         access.check_can_see(session, who.role, who.user_id, order_id)
         return respond(_record(session, order_id))
+
+
+PROOF_MAP = {**s.obj({"type": {"enum": ["FeatureCollection"]}, "order_id": s.INTEGER,
+                      "features": s.array(s.obj({"type": s.STRING, "geometry": s.GEOMETRY, "properties": s.obj({})}))},
+                     ("type", "order_id", "features")),
+             "description": "WGS84 features; properties.role: asset, move (state, at, distance_m, proven, "
+                            "by_vehicle) or track (a vehicle visit's fixes, from 15 min before to 5 min after)"}
+
+
+@bp.get("/work-orders/<int:order_id>/proof")
+@requires(*CONTROL_ROOM)
+@operation("The proof of presence on a map: the order's assets, the positions reported on each move and the "
+           "vehicle tracks around each visit", tags=TAGS, responses={200: Reply(PROOF_MAP, "GeoJSON, WGS84")})
+def work_order_proof(order_id: int) -> Response:
+    who = current_identity()
+    with work() as session:
+        access.check_can_see(session, who.role, who.user_id, order_id)
+        return respond(proof_map(session, order_id))
 
 
 @bp.put("/work-orders/<int:order_id>/checklist/<key>")

@@ -70,6 +70,8 @@ STRINGS = {
     "alarm_sensor_threshold": _("Sensor threshold exceeded"),
     "alarm_vehicle_outside_zone": _("Vehicle outside its zone"),
     "alarm_fibre_failure": _("Fibre failure"),
+    "alarm_sla_at_risk": _("Order deadline at risk"),
+    "alarm_sla_breached": _("Order deadline breached"),
     # asset panel
     "panel_loading": _("Loading…"),
     "panel_error": _("This asset could not be read: %(message)s"),
@@ -189,6 +191,23 @@ STRINGS = {
     "assign_failed": _("Assignment failed: %(message)s"),
     "order_at_risk": _("Order %(id)s: %(clock)s at risk"),
     "order_breached": _("Order %(id)s: %(clock)s deadline breached"),
+    "order_new": _("Open a work order"),
+    "order_description": _("What is wrong"),
+    "order_open": _("Open the order"),
+    "order_opened": _("Work order %(id)s opened"),
+    "order_open_failed": _("The order was not opened: %(message)s"),
+    "alarm_order": _("Work order"),
+    "alarm_order_opened": _("Work order %(id)s opened for this alarm"),
+    "alarm_order_exists": _("Work order %(id)s answers this alarm"),
+    "alarm_order_failed": _("No work order: %(message)s"),
+    "show_proof": _("Proof on map"),
+    "proof_proven": _("Arrival proven by position (%(m)s m from the asset)"),
+    "proof_unproven": _("Arrival NOT proven: the reported position is far from the asset"),
+    "proof_no_arrival": _("No arrival reported yet"),
+    "proof_tracks": _("%(n)s vehicle visit(s)"),
+    "proof_track": _("Vehicle track %(from)s – %(to)s"),
+    "proof_by_vehicle": _("stamped by the vehicle"),
+    "proof_failed": _("No proof: %(message)s"),
 }
 
 

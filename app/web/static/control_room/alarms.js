@@ -105,6 +105,7 @@ export class AlarmList {
     h('div', { class: 'cr-alarm-actions' },
       alarm.asset ? h('button', { type: 'button', dataset: { act: 'map' } }, t('show_on_map')) : '',
       acknowledged ? '' : h('button', { type: 'button', class: 'primary', dataset: { act: 'ack' } }, t('acknowledge')),
+      alarm.asset ? h('button', { type: 'button', dataset: { act: 'order' } }, t('alarm_order')) : '',
       alarm.affected_count ? h('button', {
         type: 'button', class: 'secondary', dataset: { act: 'expand' }, 'aria-expanded': String(this.expanded.has(alarm.id)),
         'aria-controls': `cr-alarm-${alarm.id}-affected`,
@@ -166,6 +167,17 @@ export class AlarmList {
         this.render();
       } catch (error) {
         li.querySelector('.error').textContent = t('acknowledge_failed', { message: error.message });
+      }
+    } else if (action === 'order') {
+      try {
+        const order = await api.post(`/alarms/${id}/work-order`, {});
+        const text = t(order.opened ? 'alarm_order_opened' : 'alarm_order_exists', { id: order.id });
+        li.querySelector('.error').textContent = '';
+        li.querySelector('.cr-alarm-order')?.remove();
+        li.querySelector('.cr-alarm-actions').after(h('p', { class: 'cr-alarm-order' }, text));
+        announce(text);
+      } catch (error) {
+        li.querySelector('.error').textContent = t('alarm_order_failed', { message: error.message });
       }
     } else if (action === 'expand') {
       if (this.expanded.has(id)) this.expanded.delete(id); else this.expanded.add(id);

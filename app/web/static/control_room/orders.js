@@ -1,6 +1,7 @@
 // The work orders panel: open orders, most urgent first, with their SLA clocks (red when at risk or late),
 // filters, a marker per order on the map, kept current by the stream's `order` and `escalation` events;
-// "Propose a crew" lists the nearest qualified crews (GET /work-orders/{id}/proposals), "Assign" assigns.
+// "Propose a crew" lists the nearest qualified crews (GET /work-orders/{id}/proposals), "Assign" assigns;
+// "Proof on map" draws the positions reported on each move and the vehicle's track (GET /work-orders/{id}/proof).
 import { api, missing } from './api.js';
 import { announce, fmtTime, h, t } from './i18n.js';
 
@@ -11,6 +12,8 @@ const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
 const CLOCKS = [['response', 'arrived_at'], ['make_safe', 'made_safe_at'], ['resolution', 'done_at']];
 const AT_RISK_MIN = 30; // without an escalation yet, under this many minutes left is shown at risk
 const COLOURS = { late: '#b3261e', risk: '#e8590c', ok: '#0b5cad' };
+const ON_SITE = ['on_site', 'made_safe', 'waiting', 'done', 'verified'];
+const PROOF = { track: '#6f42c1', proven: '#1b7f3b', unproven: '#b3261e', asset: '#111111' };
 
 /** The running clock due first: {clock, due} or null (every clock stopped or paused). */
 export function nextClock(order) {
@@ -46,6 +49,7 @@ export class OrdersPanel {
     city.map.createPane('cr-orders').style.zIndex = 455;
     this.layer = L.layerGroup().addTo(city.map);
     this.markers = new Map();
+    this.proofLayer = L.layerGroup().addTo(city.map);
     this.build();
     element.addEventListener('click', (event) => this.onClick(event));
     setInterval(() => this.tick(), 30_000);
@@ -170,7 +174,9 @@ export class OrdersPanel {
     h('div', { class: 'cr-order-clock', title: status.due ? fmtTime(status.due) : null }, status.text),
     h('div', { class: 'cr-alarm-actions' },
       order.lat != null ? h('button', { type: 'button', dataset: { act: 'map' } }, t('show_on_map')) : '',
-      order.state === 'new' ? h('button', { type: 'button', class: 'primary', dataset: { act: 'propose' } }, t('propose_crew')) : ''),
+      order.state === 'new' ? h('button', { type: 'button', class: 'primary', dataset: { act: 'propose' } }, t('propose_crew')) : '',
+      ON_SITE.includes(order.state) ? h('button', { type: 'button', dataset: { act: 'proof' } }, t('show_proof')) : ''),
+    h('p', { class: 'cr-proof', hidden: true }),
     h('ul', { class: 'cr-proposals', hidden: true }),
     h('p', { class: 'error', role: 'alert' }));
     return li;
@@ -222,11 +228,55 @@ export class OrdersPanel {
     if (button.dataset.act === 'map') {
       this.select(order.id);
       this.showOnMap(order);
+    } else if (button.dataset.act === 'proof') {
+      this.select(order.id);
+      this.showProof(order, li);
     } else if (button.dataset.act === 'propose') {
       this.propose(order, li);
     } else if (button.dataset.act === 'assign') {
       this.assign(order, Number(button.dataset.crew), button.dataset.name, li);
     }
+  }
+
+  /** Draw the order's proof of presence: its assets, each reported position (green when it proves presence),
+   * and the vehicle's track around each visit; say in the list item what it proves. */
+  async showProof(order, li) {
+    const line = li.querySelector('.cr-proof');
+    const error = li.querySelector('.error');
+    error.textContent = '';
+    try {
+      const proof = await api.get(`/work-orders/${order.id}/proof`);
+      this.proofLayer.clearLayers();
+      const drawn = L.geoJSON(proof, {
+        renderer: this.renderer,
+        style: () => ({ color: PROOF.track, weight: 4, opacity: 0.8 }),
+        pointToLayer: (feature, latlng) => {
+          const p = feature.properties;
+          const colour = p.role === 'asset' ? PROOF.asset : (p.proven === false ? PROOF.unproven : PROOF.proven);
+          return L.circleMarker(latlng, { renderer: this.renderer, radius: p.role === 'asset' ? 6 : 5, weight: 2,
+            color: '#ffffff', fillColor: colour, fillOpacity: 1 });
+        },
+        onEachFeature: (feature, layer) => layer.bindTooltip(this.proofLabel(feature.properties)),
+      }).addTo(this.proofLayer);
+      if (drawn.getLayers().length) this.city.map.fitBounds(drawn.getBounds(), { maxZoom: 18, padding: [30, 30] });
+      const arrival = proof.features.map((f) => f.properties).filter((p) => p.role === 'move' && p.state === 'on_site').pop();
+      const tracks = proof.features.filter((f) => f.properties.role === 'track').length;
+      line.hidden = false;
+      line.textContent = [
+        !arrival ? t('proof_no_arrival')
+          : arrival.proven ? t('proof_proven', { m: Math.round(arrival.distance_m ?? 0) }) : t('proof_unproven'),
+        t('proof_tracks', { n: tracks })].join(' · ');
+      line.classList.toggle('cr-breach', Boolean(arrival && !arrival.proven));
+    } catch (error_) {
+      error.textContent = t('proof_failed', { message: error_.message });
+    }
+  }
+
+  proofLabel(p) {
+    if (p.role === 'asset') return `${p.kind} ${p.code}`;
+    if (p.role === 'track') return t('proof_track', { from: fmtTime(p.arrived_at), to: p.departed_at ? fmtTime(p.departed_at) : '…' });
+    const where = p.distance_m != null ? ` · ${Math.round(p.distance_m)} m` : '';
+    return `${t(`order_state_${p.state}`)} · ${fmtTime(p.at)}${where}${p.by_vehicle ? ` · ${t('proof_by_vehicle')}` : ''}`;
   }
 
   async propose(order, li) {

@@ -55,6 +55,7 @@ export class AssetPanel {
       this.attributes(p),
       this.values(live),
       this.telemetry(live),
+      this.orderForm(id),
       this.historyList(history),
     );
     announce(`${kindLabel(p.kind)} ${p.code}: ${stateLabel(live.state)}`);
@@ -155,6 +156,34 @@ export class AssetPanel {
     select.addEventListener('change', draw);
     draw();
     return h('section', {}, h('h3', {}, h('label', { for: 'cr-metric' }, t('telemetry'))), select, chart);
+  }
+
+  /** "Open a work order" about this asset (an inspection: category from its family, clocks running). */
+  orderForm(id) {
+    const status = h('p', { class: 'cr-note', role: 'status' });
+    const form = h('form', { class: 'cr-order-form' },
+      h('label', {}, t('filter_priority'), ' ', h('select', { name: 'priority' },
+        ...['urgent', 'high', 'normal', 'low'].map((v) => h('option', { value: v, selected: v === 'normal' },
+          t(`order_priority_${v}`))))),
+      h('label', {}, t('order_description'), h('textarea', { name: 'description', rows: 2, maxlength: 4000 })),
+      h('button', { type: 'submit', class: 'primary' }, t('order_open')),
+      status);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      try {
+        const order = await api.post('/work-orders', {
+          origin: 'inspection', asset_ids: [id], priority: data.get('priority'),
+          description: data.get('description') || undefined,
+        });
+        status.textContent = t('order_opened', { id: order.id });
+        announce(status.textContent);
+        form.reset();
+      } catch (error) {
+        status.textContent = t('order_open_failed', { message: error.message });
+      }
+    });
+    return h('details', { class: 'cr-order-new' }, h('summary', {}, t('order_new')), form);
   }
 
   historyList(history) {
