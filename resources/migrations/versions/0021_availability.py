@@ -1,7 +1,7 @@
 """Availability: the platform's heartbeats, one row per component and minute.
 
 Revision ID: 0021_availability
-Revises: 0020_order_visits
+Revises: 0021_escalation_alarms
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_availability"
-down_revision = "0020_order_visits"
+down_revision = "0021_escalation_alarms"
 branch_labels = None
 depends_on = None
 
