@@ -126,6 +126,7 @@ demo: bootstrap
 	nohup $(CITYPILOT) orders sync-alarms --every 10 >> $(RUN_DIR)/logs/orders.log 2>&1 & echo $$! > $(RUN_DIR)/orders.pid
 	nohup $(CITYPILOT) simulate crews --every 20 >> $(RUN_DIR)/logs/crews.log 2>&1 & echo $$! > $(RUN_DIR)/crews.pid
 	nohup $(CITYPILOT) orders visits --every 30 >> $(RUN_DIR)/logs/visits.log 2>&1 & echo $$! > $(RUN_DIR)/visits.pid
+	nohup $(CITYPILOT) heartbeat --every 60 --web-url http://127.0.0.1:$(WEB_PORT)/healthz >> $(RUN_DIR)/logs/heartbeat.log 2>&1 & echo $$! > $(RUN_DIR)/heartbeat.pid  # contract: IT availability
 	@for _ in $$(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:$(WEB_PORT)/healthz && break; sleep 0.5; done
 	@$(CITYPILOT) services status
 	@echo
@@ -139,7 +140,7 @@ demo: bootstrap
 
 # Stops what `make demo` started in the background (the private servers keep running: citypilot services down).
 demo-stop:
-	@for name in simulate modbus alarms commands ingest serve serve-tls escalations plans orders crews visits; do \
+	@for name in simulate modbus alarms commands ingest serve serve-tls escalations plans orders crews visits heartbeat; do \
 	  pidfile=$(RUN_DIR)/$$name.pid; pid=$$(cat $$pidfile 2>/dev/null || true); \
 	  if [ -n "$$pid" ] && grep -qs citypilot /proc/$$pid/cmdline; then \
 	    kill -TERM $$pid; for _ in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \

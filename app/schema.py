@@ -6,7 +6,8 @@ from __future__ import annotations
 from assets.schema import TABLE_MODULES, Base, metadata
 from fieldservice import models as fieldservice_models
 from fieldservice import planning_models
+from fieldservice.contract import models as contract_models
 
-ALL_TABLE_MODULES = (*TABLE_MODULES, fieldservice_models, planning_models)
+ALL_TABLE_MODULES = (*TABLE_MODULES, fieldservice_models, planning_models, contract_models)
 
 __all__ = ["ALL_TABLE_MODULES", "Base", "metadata"]

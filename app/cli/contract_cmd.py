@@ -1,5 +1,8 @@
 """``citypilot contract energy --month YYYY-MM`` (the energy clause, per commune) and ``citypilot contract
-explain energy --month YYYY-MM --cabinet CODE`` (what one cabinet's figure was made of)."""
+explain energy --month YYYY-MM --cabinet CODE`` (what one cabinet's figure was made of); ``citypilot contract
+explain delays --month YYYY-MM`` (every breach and its penalty); ``citypilot contract availability`` and
+``explain availability`` (equipment and IT, the outages and down minutes behind them); ``citypilot heartbeat``
+(the recorder of the platform's heartbeats)."""
 
 from __future__ import annotations
 
@@ -9,15 +12,20 @@ from typing import Any
 
 import click
 
-from app.cli.context import engine
+from app.cli.context import engine, every_option, repeat
+from app.settings import Settings
 from assets.commands.targets import ids_of_codes
 from assets.db import unit_of_work
+from fieldservice.contract import availability, heartbeats, penalties
 from fieldservice.contract.burning import load_schedule
+from fieldservice.contract.delays import month_delays
 from fieldservice.contract.energy import TARGET, energy_month, explain
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(contract_group)
+    cli.add_command(heartbeat_cmd)
+    cli.add_command(report_group)
 
 
 month_option = click.option("--month", required=True, metavar="YYYY-MM", help="The month, e.g. 2026-11.")
@@ -107,3 +115,139 @@ def _print_explained(data: dict[str, Any]) -> None:
         for reading in meter["readings"][:3] + meter["readings"][-3:]:
             click.echo(f"  {reading['ts']}  {reading['kwh']:,.3f} kWh")
 
+
+
+@explain_group.command("delays")
+@month_option
+@click.option("--penalties", "penalty_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A penalty schedule instead of resources/contract/penalties.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def explain_delays_cmd(month: str, penalty_file: Path | None, as_json: bool) -> None:
+    """The on-time rate, and every breach (closed late or open overdue) with its penalty."""
+    with unit_of_work(engine(), None) as session:
+        clause = month_delays(session, month, penalties.load_schedule(penalty_file))
+    data = {"month": month, **clause.as_dict(), "rows": [b.as_dict() for b in clause.breaches]}
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"delays {month}: on time {data['on_time']} ÷ (closed {data['closed']} + open overdue "
+               f"{data['open_overdue']}) = {_pct(clause.rate)}; {data['breaches']} breaches, penalties "
+               f"{data['breach_penalties']} + shortfall {data['shortfall_penalty']} = {data['total_penalty']} EUR")
+    for row in data["rows"]:
+        state = "open" if row["open"] else f"stopped {row['stop']}"
+        click.echo(f"  order {row['order_id']:<7} {row['clock']:<10} {row['priority']:<7} due {row['due']}  "
+                   f"{state}  late {row['late_min']:,.0f} min  penalty {row['penalty'] or '-'}")
+
+
+maintenance_option = click.option(
+    "--maintenance", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="Planned maintenance windows instead of resources/contract/maintenance.json.")
+
+
+def _availability(month: str, schedule: Path | None, maintenance: Path | None) -> tuple[Any, Any]:
+    with unit_of_work(engine(), None) as session:
+        equipment = availability.equipment_month(session, month, schedule=load_schedule(schedule))
+        it = availability.it_month(session, month, windows=availability.load_windows(maintenance))
+    return equipment, it
+
+
+def _verdict(met: bool | None) -> str:
+    return {True: "met", False: "NOT met", None: "no data"}[met]
+
+
+@contract_group.command("availability")
+@month_option
+@schedule_option
+@maintenance_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def availability_cmd(month: str, schedule: Path | None, maintenance: Path | None, as_json: bool) -> None:
+    """Equipment availability (light points lit when they should be) and IT availability (heartbeats)."""
+    equipment, it = _availability(month, schedule, maintenance)
+    e, i = equipment.summary(), it.summary()
+    if as_json:
+        click.echo(json.dumps({"equipment": e, "it": i}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"equipment {month}: 1 − {e['lost_lamp_h']:,.1f} lamp-h lost ÷ {e['due_lamp_h']:,.0f} lamp-h due "
+               f"({e['lamps']} lamps) = {_pct(e['availability'])} (clause {e['target']:.1%} — {_verdict(e['met'])}); "
+               f"{e['outages_counted']} of {e['outages']} outages counted (tolerance {e['tolerance_h']:g} h)")
+    click.echo(f"IT {month}: {i['up_min']:,} up ÷ {i['due_min']:,} min due (maintenance {i['maintenance_min']:,} min "
+               f"excluded) = {_pct(i['availability'])} (clause {i['target']:.1%} — {_verdict(i['met'])})")
+    for c in i["components"]:
+        click.echo(f"  {c['component']:<9} {_pct(c['availability']):>7}  down {c['down_min']:,} min, "
+                   f"not recorded {c['not_recorded_min']:,} min")
+
+
+@explain_group.command("availability")
+@month_option
+@schedule_option
+@maintenance_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def explain_availability_cmd(month: str, schedule: Path | None, maintenance: Path | None, as_json: bool) -> None:
+    """Each night's lamp-hours due and lost, every outage, every down run and maintenance window."""
+    equipment, it = _availability(month, schedule, maintenance)
+    data = {"equipment": {**equipment.summary(),
+                          "nights": [{"night": n.day.isoformat(), "due_lamp_h": round(n.due_h, 2),
+                                      "lost_lamp_h": round(n.lost_h, 3), "availability": n.availability}
+                                     for n in equipment.nights],
+                          "rows": [o.as_dict() for o in equipment.outages]},
+            "it": {**it.summary(), "rows": [d.as_dict() for d in it.downs]}}
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    e, i = data["equipment"], data["it"]
+    click.echo(f"equipment {month}: {_pct(e['availability'])} = 1 − lost ÷ due over {len(e['nights'])} nights")
+    for n in e["nights"]:
+        click.echo(f"  night {n['night']}  due {n['due_lamp_h']:>12,.1f} lamp-h  lost {n['lost_lamp_h']:>9,.2f}  "
+                   f"{_pct(n['availability'])}")
+    for o in e["rows"]:
+        click.echo(f"  outage {o['lamp']:<14} {o['alarm']:<13} known {o['known']}  cleared {o['cleared'] or 'open'}  "
+                   f"lit hours lost {o['lost_h']:.2f}  {'counted' if o['counted'] else 'within tolerance'}")
+    click.echo(f"IT {month}: {_pct(i['availability'])} = {i['up_min']:,} up ÷ {i['due_min']:,} min due")
+    for w in i["maintenance_windows"]:
+        click.echo(f"  maintenance {w['start']} → {w['end']}  {w['components']}  {w['reason']}")
+    for d in i["rows"]:
+        click.echo(f"  {d['component']:<9} {d['why']:<12} {d['start']} → {d['end']}  {d['minutes']} min")
+
+
+@click.command("heartbeat")
+@click.option("--web-url", default="http://127.0.0.1:8000/healthz", show_default=True,
+              help="The web server's health page.")
+@every_option
+def heartbeat_cmd(web_url: str, every_s: float | None) -> None:
+    """Record whether ingest, web, broker and database answer (one row each per minute), for IT availability."""
+    settings = Settings.load()
+    eng = engine()
+    probes = {
+        "database": lambda now: heartbeats.probe_database(eng),
+        "ingest": lambda now: heartbeats.probe_ingest(eng, now),
+        "web": lambda now: heartbeats.probe_web(web_url),
+        "broker": lambda now: heartbeats.probe_broker(settings.require_mqtt_url()),
+    }
+    recorder = heartbeats.Recorder(eng, probes)
+
+    def once() -> None:
+        beats = recorder.beat()
+        click.echo(" ".join(f"{b.component}={'up' if b.ok else 'DOWN'}" for b in beats)
+                   + (f" ({len(recorder.pending)} beats waiting for the database)" if recorder.pending else ""))
+    repeat(every_s, once)
+
+
+@click.group("report")
+def report_group() -> None:
+    """The contract's reports."""
+
+
+@report_group.command("month")
+@click.argument("month", metavar="YYYY-MM")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="The folder the files go to.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def report_month_cmd(month: str, folder: Path, lang: str) -> None:
+    """HTML (charts, map), PDF, XLSX (a sheet per clause) and CSV of the month's clauses, method, completeness."""
+    from app.reports.month import write_month
+    from fieldservice.contract.month import contract_month
+
+    with unit_of_work(engine(), None) as session:
+        data = contract_month(session, month)
+    for path in write_month(data, folder, lang):
+        click.echo(str(path))

@@ -87,6 +87,7 @@ GET    /api/v1/maintenance-plans/<int:plan_id>     no        yes   yes     yes  
 POST   /api/v1/maintenance-plans/run               no        yes   yes     yes        no       no   no
 GET    /api/v1/escalations                         no        yes   yes     yes        yes      no   no
 GET    /api/v1/kpis/breakdown                      no        yes   yes     yes        yes      no   no
+GET    /api/v1/contract/month                      no        yes   yes     yes        yes      no   no
 GET    /tiles/layers.json                          no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<layer>/<z>/<x>/<y>.mvt              no        yes   yes     yes        yes      yes  yes
 GET    /tiles/<any(lighting, environment, energy):layer>/<z>/<x>/<y>.mvt  no  yes  yes  yes  yes  yes  yes

@@ -18,6 +18,7 @@ RESOURCES = (
     "commands", "work_orders", "work_records", "crews",
     "planning",  # maintenance plans, escalations, KPIs per commune/crew
     "tokens",  # sign in → API token (QGIS plugin, desktop)
+    "contract",  # the contract's month: energy, availability, delays and penalties
 )
 
 

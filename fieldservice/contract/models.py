@@ -1,0 +1,25 @@
+"""The platform's own heartbeats: one row per component and minute, written by ``citypilot heartbeat``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.models.base import Base
+
+COMPONENTS = ("ingest", "web", "broker", "database")
+_AMONG = ", ".join(f"'{c}'" for c in COMPONENTS)
+
+
+class Heartbeat(Base):
+    """Whether ``component`` answered in the minute starting at ``minute`` (UTC, whole minutes)."""
+
+    __tablename__ = "heartbeats"
+    __table_args__ = (CheckConstraint(f"component IN ({_AMONG})", name="component"),)
+
+    component: Mapped[str] = mapped_column(Text, primary_key=True)
+    minute: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    detail: Mapped[str | None] = mapped_column(Text)
