@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from assets.alarms.queries import iso
 from assets.live.queries import track
 from fieldservice import visits
 
@@ -21,10 +22,6 @@ TRAIL = dt.timedelta(minutes=5)
 MAX_FIXES = 500
 
 _WGS84 = "ST_X(ST_Transform({g}, 4326)) AS lon, ST_Y(ST_Transform({g}, 4326)) AS lat"
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def _point(lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +52,7 @@ def proof_map(session: Session, order_id: int, now: dt.datetime | None = None) -
             "FROM work_order_events e WHERE e.order_id = :o AND e.geom IS NOT NULL ORDER BY e.at, e.id"),
             {"o": order_id}):
         features.append(_point(r.lon, r.lat, {
-            "role": "move", "state": r.to_state, "at": _iso(r.at), "accuracy_m": r.accuracy_m,
+            "role": "move", "state": r.to_state, "at": iso(r.at), "accuracy_m": r.accuracy_m,
             "distance_m": r.distance_m, "proven": r.proven, "by_vehicle": r.reason == visits.SYSTEM_REASON}))
     for v in session.execute(text(
             "SELECT vehicle_id, crew_id, arrived_at, departed_at, nearest_m FROM work_order_visits "
@@ -66,7 +63,7 @@ def proof_map(session: Session, order_id: int, now: dt.datetime | None = None) -
         features.append({"type": "Feature", "geometry": {
             "type": "LineString", "coordinates": [[round(f.lon, 7), round(f.lat, 7)] for f in fixes]},
             "properties": {"role": "track", "vehicle_id": v.vehicle_id, "crew_id": v.crew_id,
-                           "arrived_at": _iso(v.arrived_at), "departed_at": _iso(v.departed_at),
+                           "arrived_at": iso(v.arrived_at), "departed_at": iso(v.departed_at),
                            "nearest_m": round(v.nearest_m, 1), "fixes": len(fixes)}})
     return {"type": "FeatureCollection", "order_id": order_id,
             "features": features}

@@ -6,7 +6,7 @@ user's token and joins it to the layers on ``code``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .client import Client
@@ -45,7 +45,3 @@ def live_states(client: Client, kind: str, bbox: Iterable[float] | None = None) 
             found[str(code)] = LiveState(str(code), str(state), item.get("state_since"))
     return found
 
-
-def changed(before: Mapping[str, str], after: Mapping[str, LiveState]) -> dict[str, str]:
-    """The codes whose state is new or different from ``before`` (code → state), to write only those."""
-    return {code: s.state for code, s in after.items() if before.get(code) != s.state}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
+    QgsExpressionContextUtils,
     QgsFeatureRequest,
     QgsProject,
     QgsRectangle,
+    QgsRenderContext,
     QgsVectorLayer,
 )
 
+from citypilot_qgis.logic.live import STATE_COLOURS
 from citypilot_qgis.logic.styles import CLASS_EXPRESSION
 from citypilot_qgis.ui.layers import GROUP, citypilot_layers, collection_uri, load_group, refresh, select_codes
 from citypilot_qgis.ui.live import refresh_live
@@ -93,6 +96,16 @@ def test_a_live_state_change_is_seen_in_the_layer_keeping_the_selection(qgis_new
     assert refresh_live(project, operator, [layer], box) == {layer.name(): 1}  # only what changed is written
     assert _state(layer, lamp) == "fault"
     assert [f["code"] for f in layer.selectedFeatures()] == [other]
+    feature = next(f for f in layer.getFeatures() if f["code"] == lamp)
+    context = QgsRenderContext()
+    context.expressionContext().appendScope(QgsExpressionContextUtils.layerScope(layer))
+    context.expressionContext().setFeature(feature)  # as the map's renderer does for each feature it draws
+    renderer = layer.renderer()
+    renderer.startRender(context, layer.fields())
+    try:
+        assert renderer.symbolForFeature(feature, context).color().name() == STATE_COLOURS["fault"]
+    finally:
+        renderer.stopRender(context)
     assert refresh_live(project, operator, [layer], box) == {layer.name(): 0}  # nothing new: nothing redrawn
 
 
