@@ -9,12 +9,13 @@ never holds a secret and needs no CORS). Call :func:`register_scheme` before the
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
 
 from PyQt6 import sip
-from PyQt6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QBuffer, QByteArray, QCoreApplication, QFile, QIODevice, QObject, QUrl, pyqtSignal, pyqtSlot
 from PyQt6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PyQt6.QtWebChannel import QWebChannel
 from PyQt6.QtWebEngineCore import (
@@ -44,11 +45,12 @@ FILES = {  # page path -> file (the control room's styles: the same map in both 
     "/vectorgrid.js": STATIC / "vendor" / "leaflet.vectorgrid" / "Leaflet.VectorGrid.bundled.min.js",
 }
 QWEBCHANNEL_JS = ":/qtwebchannel/qwebchannel.js"
+log = logging.getLogger(__name__)
 
 
 def register_scheme() -> None:
     """Declare ``citypilot:`` to QtWebEngine (once, before the QApplication is made)."""
-    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == SCHEME:
+    if scheme_registered():
         return
     scheme = QWebEngineUrlScheme(SCHEME)
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
@@ -56,6 +58,15 @@ def register_scheme() -> None:
     scheme.setFlags(flags.SecureScheme | flags.LocalAccessAllowed | flags.CorsEnabled | flags.FetchApiAllowed
                     | flags.ContentSecurityPolicyIgnored)
     QWebEngineUrlScheme.registerScheme(scheme)
+
+
+def scheme_registered() -> bool:
+    """Whether ``citypilot:`` was declared (with fetch allowed) before the QApplication was made."""
+    return bytes(QWebEngineUrlScheme.schemeByName(SCHEME).name()) == SCHEME
+
+
+if QCoreApplication.instance() is None:  # importing the map before the application is enough
+    register_scheme()
 
 
 def _reply(job: QWebEngineUrlRequestJob, content_type: bytes, data: bytes) -> None:
@@ -168,6 +179,23 @@ class MapBridge(QObject):
         self.ready.emit()
 
 
+class MapPage(QWebEnginePage):
+    """The map's page: its console messages kept (``console``) and logged, so a script error is never silent."""
+
+    def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
+        super().__init__(profile, parent)
+        self.console: list[str] = []
+
+    def javaScriptConsoleMessage(self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str | None,
+                                 line: int, source: str | None) -> None:
+        text = f"{source}:{line}: {message}"
+        self.console.append(text)
+        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            log.error("map page: %s", text)
+        else:
+            log.info("map page: %s", text)
+
+
 class MapView(QWebEngineView):
     """The map of the server's layers; ``bridge`` carries clicks and the extent to Python."""
 
@@ -179,6 +207,9 @@ class MapView(QWebEngineView):
 
     def __init__(self, client: ApiClient, layers: dict[str, Any], kinds: list[dict[str, Any]] | None = None,
                  parent: Any = None) -> None:
+        if not scheme_registered():  # else the page loads but may not fetch a single tile: an empty map
+            raise RuntimeError("the citypilot: scheme must be registered before the QApplication is made: "
+                               "import app.desktop.mapview (or call register_scheme()) first")
         super().__init__(parent)
         # Off the record (nothing of the city on disk). Not a child of the view: Qt would delete it with the view
         # before the page that uses it, and QtWebEngine crashes when a profile goes with a live page.
@@ -186,7 +217,8 @@ class MapView(QWebEngineView):
         self.handler = SchemeHandler(client, self)
         self.handler.page_config = json.dumps(style_config(kinds or []))
         self.profile.installUrlSchemeHandler(SCHEME, self.handler)
-        self.setPage(QWebEnginePage(self.profile, self))
+        self.map_page = MapPage(self.profile, self)
+        self.setPage(self.map_page)
         self.bridge = MapBridge(page_setup(client, layers), self)
         self.channel = QWebChannel(self)
         self.channel.registerObject("citypilot", self.bridge)

@@ -12,6 +12,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 import pytest
 from PyQt6 import QtWebEngineWidgets  # noqa: F401  (before pytest-qt makes the QApplication)
 
+from app.desktop.mapview import register_scheme
 from assets.accounts import set_password
 from assets.db import make_engine, unit_of_work
 from assets.store import create_asset
@@ -19,6 +20,8 @@ from tests.assets.helpers import MINIMAL, near
 from tests.browser.conftest import start_server
 from tests.plugins.database import TEMPLATE, create_database
 from tests.web.helpers import PASSWORD, make_people
+
+register_scheme()  # as `citypilot desktop` does, before the QApplication: the page may fetch its tiles
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,4 @@ def desktop_city(pg_admin_url: str, template_url: str,
         yield DesktopCity(url, cabinet, lamp)
     finally:
         served.stop()
+

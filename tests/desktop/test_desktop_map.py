@@ -1,0 +1,34 @@
+"""The embedded map draws the server's features (offscreen): the tiles come through the citypilot: scheme, which
+must be declared before the QApplication, or the page's fetches fail and the map stays empty."""
+
+from __future__ import annotations
+
+from app.desktop.api import ApiClient
+from tests.desktop.conftest import DesktopCity
+from tests.web.helpers import PASSWORD
+
+DRAWN = ("JSON.stringify(Object.values(window.cityMap.layers).reduce((n, layer) => n + Object.values("
+         "layer._vectorTiles || {}).reduce((m, tile) => m + Object.keys(tile._features || {}).length, 0), 0))")
+
+
+def test_the_map_draws_the_citys_features(qtbot, desktop_city: DesktopCity) -> None:
+    from app.desktop.window import MainWindow
+
+    client = ApiClient(desktop_city.url)
+    client.sign_in("planner", PASSWORD)
+    window = MainWindow(client, client.me(), live=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.map.ready, timeout=15_000)
+    answers: list[int] = []
+
+    def drawn() -> bool:
+        window.map.map_page.runJavaScript(DRAWN, 0, lambda value: answers.append(int(value or 0)))
+        qtbot.wait(300)
+        return bool(answers) and answers[-1] > 0
+
+    qtbot.waitUntil(drawn, timeout=15_000)
+    assert window.map.handler.tiles_served > 0
+    assert not [m for m in window.map.map_page.console if "Fetch API cannot load" in m]
+    window.close()
+    qtbot.wait(200)
