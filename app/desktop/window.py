@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.selection: list[int] = []
         self.new_geometry: dict[str, Any] | None = None  # the point of an asset being added
         self.resolve_conflict = self._ask_conflict  # tests answer the dialog themselves
+        self.import_dialog: Any = None
         layers = client.layers()
         labels = {name: k.get("label") or name for name, k in self.kinds.items()}
         self.map = MapView(client, layers, list(self.kinds.values()), self)
@@ -396,13 +397,20 @@ class MainWindow(QMainWindow):
 
     # -- import -------------------------------------------------------------------------------------
 
-    def open_import(self) -> None:
-        try:
-            from app.desktop.importer import ImportDialog  # type: ignore[import-not-found]
-        except ImportError:  # the import dialog is not written yet (issue 15, item 4)
-            self.say(tr("import_title") + ": —")
-            return
-        ImportDialog(self.client, list(self.kinds.values()), self.map, self).exec()
+    def open_import(self) -> Any:
+        """The import dialog, beside the map (not modal: the planner pans and zooms over the preview)."""
+        from app.desktop.importer import ImportDialog
+
+        if self.import_dialog is None:
+            self.import_dialog = ImportDialog(self.client, list(self.kinds.values()), self.map, self)
+            self.import_dialog.finished_call.connect(self._imported)
+        self.import_dialog.show()
+        self.import_dialog.raise_()
+        return self.import_dialog
+
+    def _imported(self, report: dict[str, Any]) -> None:
+        if not report.get("dry_run"):
+            self.table.reload()
 
     def closeEvent(self, event: Any) -> None:
         if self.stream is not None:
