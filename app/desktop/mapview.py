@@ -143,6 +143,7 @@ class MapBridge(QObject):
     mapClickedAt = pyqtSignal(float, float)
     boxChosen = pyqtSignal(float, float, float, float)
     pointDragged = pyqtSignal(int, float, float)
+    overlayPicked = pyqtSignal(str, int)
     ready = pyqtSignal()
 
     def __init__(self, setup: dict[str, Any], parent: QObject | None = None) -> None:
@@ -173,6 +174,10 @@ class MapBridge(QObject):
     @pyqtSlot(int, float, float)
     def dragged(self, asset_id: int, lon: float, lat: float) -> None:
         self.pointDragged.emit(asset_id, lon, lat)
+
+    @pyqtSlot(str, int)
+    def overlayClicked(self, layer: str, item_id: int) -> None:
+        self.overlayPicked.emit(layer, item_id)
 
     @pyqtSlot()
     def loaded(self) -> None:

@@ -32,10 +32,13 @@ from app.desktop.i18n import tr
 from app.desktop.layertree import LayerTree
 from app.desktop.live import LiveStream
 from app.desktop.mapview import MapView
+from app.desktop.plan_dialog import PlanDialog
+from app.desktop.planning import alarms_layer, create_orders, feeds_layer, order_choices, orders_layer
 from app.desktop.table import AssetPanel
 
 BOX_LIMIT = 500  # assets a rectangle selects at most (one page of the API)
 POLES_OF = {"luminaire": "pole"}  # attaching a luminaire to a circuit attaches the support carrying it
+ORDER_CREATORS = ("admin", "planner", "supervisor", "operator")  # the server refuses the others (403)
 
 
 class MainWindow(QMainWindow):
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
         self.map.bridge.mapClickedAt.connect(self.map_clicked)
         self.map.bridge.pointDragged.connect(self.move_asset)
         self.map.bridge.boxChosen.connect(self.select_box)
+        self.map.bridge.overlayPicked.connect(self.overlay_picked)
         self.connection = QLabel()
         self.statusBar().addPermanentWidget(self.connection)  # type: ignore[union-attr]
         self.who = QLabel(tr("signed_in_as", user=me.get("name"), role=me.get("role"), server=client.server))
@@ -138,6 +142,11 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action(bar, tr("undo"), self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(bar, tr("redo"), self.redo, QKeySequence.StandardKey.Redo)
         bar.addSeparator()
+        self.plan_action = self._action(bar, tr("plan_works"), self.plan_works)
+        self.orders_action = self._action(bar, tr("orders_layer"), self.toggle_orders, checkable=True)
+        self.alarms_action = self._action(bar, tr("alarms_layer"), self.toggle_alarms, checkable=True)
+        self.feeds_action = self._action(bar, tr("feeds"), self.show_feeds)
+        bar.addSeparator()
         self.import_action = self._action(bar, tr("import"), self.open_import)
 
     def _action(self, bar: QToolBar, text: str, slot: Any, shortcut: Any = None, *, checkable: bool = False) -> QAction:
@@ -156,6 +165,8 @@ class MainWindow(QMainWindow):
         self.bulk_action.setEnabled(many > 0)
         self.attach_action.setEnabled(many > 0)
         self.retire_action.setEnabled(self.form.feature is not None and self.form.asset_id is not None)
+        self.plan_action.setEnabled(bool(self.planned_ids()) and self.me.get("role") in ORDER_CREATORS)
+        self.feeds_action.setEnabled(self.form.asset_id is not None)
         self.selected_label.setText(tr("selected", count=many) if many else "")
 
     def _connected(self, on: bool) -> None:
@@ -394,6 +405,85 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(tr("alarm", text=str(data.get("message") or data.get("kind") or "")), 8000)  # type: ignore[union-attr]
         elif name == "resync":
             self.map.call("refresh")
+
+    # -- planning -------------------------------------------------------------------------------------
+
+    def planned_ids(self) -> list[int]:
+        """What works are planned for: the selection, else the asset in the form."""
+        if self.selection:
+            return list(self.selection)
+        return [self.form.asset_id] if self.form.asset_id is not None else []
+
+    def plan_works(self, values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Open work orders for the selection (``values``: category, priority, description, one_per_asset;
+        asked in a dialog when not given); answers the orders opened."""
+        ids = self.planned_ids()
+        if not ids:
+            self.say(tr("no_selection"))
+            return []
+        if values is None:
+            dialog = PlanDialog(len(ids), *order_choices(self.client), parent=self)
+            if not dialog.exec():
+                return []
+            values = dialog.values()
+        try:
+            made = create_orders(self.client, ids, **values)
+        except ApiError as exc:
+            self.say(tr("fix_fields", reason="; ".join(f"{f}: {r}" for f, r in exc.fields.items()) or exc.message))
+            return []
+        self.say(tr("orders_made", count=len(made), ids=", ".join(f"#{o['id']}" for o in made)))
+        if self.orders_action.isChecked():
+            self.toggle_orders()
+        return made
+
+    def toggle_orders(self) -> int:
+        """The open orders layer on (drawn from the API) or off; answers how many are drawn."""
+        return self._overlay("orders", self.orders_action, orders_layer, tr("orders_layer"))
+
+    def toggle_alarms(self) -> int:
+        return self._overlay("alarms", self.alarms_action, alarms_layer, tr("alarms_layer"))
+
+    def _overlay(self, name: str, action: QAction, read: Any, label: str) -> int:
+        if not action.isChecked():
+            self.map.call("overlay", name, None)
+            return 0
+        try:
+            collection = read(self.client)
+        except ApiError as exc:
+            self.say(tr("fix_fields", reason=exc.message))
+            action.setChecked(False)
+            return 0
+        self.map.call("overlay", name, collection)
+        shown = len(collection["features"])
+        self.statusBar().showMessage(tr("layer_shown", layer=label, shown=shown, total=collection["total"]), 8000)  # type: ignore[union-attr]
+        return shown
+
+    def show_feeds(self) -> dict[str, Any] | None:
+        """What the asset in the form feeds (a cabinet's circuits and lamps, what a fibre cut cuts off), on the map."""
+        asset_id, feature = self.form.asset_id, self.form.feature
+        if asset_id is None or feature is None:
+            self.say(tr("no_selection"))
+            return None
+        try:
+            collection = feeds_layer(self.client, asset_id)
+        except ApiError as exc:
+            self.say(tr("fix_fields", reason=exc.message))
+            return None
+        code = feature["properties"].get("code") or asset_id
+        self.map.call("overlay", "feeds", collection if collection["features"] else None)
+        self.say(tr("feeds_shown", code=code, total=collection["total"]) if collection["total"]
+                 else tr("feeds_none", code=code))
+        return collection
+
+    def overlay_picked(self, layer: str, item_id: int) -> None:
+        """An alarm opens its asset; a fed asset opens in the form; an order is named in the status bar."""
+        if layer == "feeds" and item_id:
+            self.open_asset(item_id)
+        elif layer == "alarms" and item_id:
+            alarm = self.client.get(f"/api/v1/alarms/{item_id}")
+            self.open_asset(int(alarm["asset"]["id"]))
+        elif layer == "orders":
+            self.statusBar().showMessage(tr("order_picked", id=item_id), 8000)  # type: ignore[union-attr]
 
     # -- import -------------------------------------------------------------------------------------
 

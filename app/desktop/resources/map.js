@@ -17,6 +17,14 @@ L.VectorGrid.Protobuf.prototype._getVectorTilePromise = function getVectorTile(c
   }, () => ({ layers: {} }));
 };
 
+const SEVERITY_COLORS = { critical: '#b71c1c', major: '#e53935', minor: '#fb8c00', warning: '#fdd835' };
+const PRIORITY_RADIUS = { urgent: 11, high: 9, normal: 7, low: 6 };
+const OVERLAYS = {
+  orders: (p) => ({ radius: PRIORITY_RADIUS[p.priority] || 7, color: '#1a237e', weight: 2, fillColor: '#5c6bc0', fillOpacity: 0.6 }),
+  alarms: (p) => ({ radius: 9, color: '#ffffff', weight: 2, fillColor: SEVERITY_COLORS[p.severity] || '#e53935', fillOpacity: 0.9 }),
+  feeds: (p) => ({ radius: 8, color: '#00bcd4', weight: p.depth ? 4 : 6, opacity: 0.9, fillColor: '#00e5ff', fillOpacity: 0.5 }),
+};
+
 class DesktopMap {
   constructor(element, setup, bridge) {
     const b = setup.bounds;
@@ -136,6 +144,31 @@ class DesktopMap {
     const bounds = this.previewLayer.getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, { maxZoom: 17 });
   }
+
+  // A planning layer over the inventory: open orders, active alarms, or what an asset feeds (GeoJSON from the
+  // API); null removes it. Clicking an order or alarm tells Python; a fed asset opens in the form.
+  overlay(name, collection) {
+    this.overlays = this.overlays || {};
+    if (this.overlays[name]) this.map.removeLayer(this.overlays[name]);
+    delete this.overlays[name];
+    if (!collection) return;
+    const look = OVERLAYS[name];
+    const layer = L.geoJSON(collection, {
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, look(feature.properties)),
+      style: (feature) => look(feature.properties),
+      onEachFeature: (feature, item) => {
+        if (feature.properties.label) item.bindTooltip(feature.properties.label);
+        item.on('click', () => this.bridge.overlayClicked(name, feature.properties.id ?? 0));
+      },
+    }).addTo(this.map);
+    this.overlays[name] = layer;
+    if (name === 'feeds') {
+      const bounds = layer.getBounds();
+      if (bounds.isValid()) this.map.fitBounds(bounds.pad(0.2), { maxZoom: 18 });
+    }
+  }
+
+  overlayCount(name) { return this.overlays?.[name] ? this.overlays[name].getLayers().length : 0; }
 
   // Tiles again (an asset saved: its new place or status).
   refresh() { for (const layer of Object.values(this.layers)) layer.redraw(); }
