@@ -114,6 +114,17 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, French)
     "feeds_shown": ("{code} feeds {total} asset(s), highlighted on the map.",
                     "{code} alimente {total} équipement(s), en surbrillance sur la carte."),
     "order_picked": ("Work order #{id}", "Ordre de travail n° {id}"),
+    "draw_fibre": ("Draw fibre", "Tracer une fibre"),
+    "draw_hint": ("Click each vertex (within {metres} m of a node, cabinet or camera it snaps onto it); "
+                  "double-click to finish.",
+                  "Cliquez chaque sommet (à moins de {metres} m d'un nœud, d'une armoire ou d'une caméra, il s'y "
+                  "accroche) ; double-cliquez pour finir."),
+    "snapped": ("Snapped onto {code}", "Accroché à {code}"),
+    "not_snapped": ("Free vertex (nothing near to snap onto)", "Sommet libre (rien d'assez proche)"),
+    "draw_more": ("A segment needs at least two vertices.", "Un tronçon a besoin d'au moins deux sommets."),
+    "ends_missing": ("Its ends must join fibre nodes: {fields} not set.",
+                     "Ses extrémités doivent rejoindre des nœuds fibre : {fields} non renseigné(s)."),
+    "lasso": ("Lasso", "Lasso"),
     "file": ("File", "Fichier"),
     "layer": ("Layer", "Couche"),
     "crs": ("CRS", "Système de coordonnées"),

@@ -144,6 +144,10 @@ class MapBridge(QObject):
     boxChosen = pyqtSignal(float, float, float, float)
     pointDragged = pyqtSignal(int, float, float)
     overlayPicked = pyqtSignal(str, int)
+    vertexAdded = pyqtSignal(float, float)
+    drawingDone = pyqtSignal()
+    vertexMoved = pyqtSignal(int, int, float, float)
+    lassoChosen = pyqtSignal(list)
     ready = pyqtSignal()
 
     def __init__(self, setup: dict[str, Any], parent: QObject | None = None) -> None:
@@ -178,6 +182,22 @@ class MapBridge(QObject):
     @pyqtSlot(str, int)
     def overlayClicked(self, layer: str, item_id: int) -> None:
         self.overlayPicked.emit(layer, item_id)
+
+    @pyqtSlot(float, float)
+    def vertexClicked(self, lon: float, lat: float) -> None:
+        self.vertexAdded.emit(lon, lat)
+
+    @pyqtSlot()
+    def drawFinished(self) -> None:
+        self.drawingDone.emit()
+
+    @pyqtSlot(int, int, float, float)
+    def vertexDragged(self, asset_id: int, index: int, lon: float, lat: float) -> None:
+        self.vertexMoved.emit(asset_id, index, lon, lat)
+
+    @pyqtSlot(str)
+    def lassoSelected(self, ring: str) -> None:
+        self.lassoChosen.emit([tuple(p) for p in json.loads(ring)])
 
     @pyqtSlot()
     def loaded(self) -> None:

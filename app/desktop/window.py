@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import (
 from app.desktop.api import ApiClient, ApiError
 from app.desktop.conflict import TAKE_THEIRS, ConflictDialog
 from app.desktop.edits import GEOMETRY, Conflict, EditSession
+from app.desktop.fibre import LASSO_MAX, SNAP_M, Drawing, Snap, lasso, reshaped
 from app.desktop.i18n import tr
 from app.desktop.layertree import LayerTree
 from app.desktop.live import LiveStream
@@ -38,6 +39,7 @@ from app.desktop.table import AssetPanel
 
 BOX_LIMIT = 500  # assets a rectangle selects at most (one page of the API)
 POLES_OF = {"luminaire": "pole"}  # attaching a luminaire to a circuit attaches the support carrying it
+DRAWN_FIELDS = ("from_node_id", "to_node_id")  # what a drawn segment's snapped ends give its new form
 ORDER_CREATORS = ("admin", "planner", "supervisor", "operator")  # the server refuses the others (403)
 
 
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         self.new_geometry: dict[str, Any] | None = None  # the point of an asset being added
         self.resolve_conflict = self._ask_conflict  # tests answer the dialog themselves
         self.import_dialog: Any = None
+        self.drawing = Drawing.empty()
         layers = client.layers()
         labels = {name: k.get("label") or name for name, k in self.kinds.items()}
         self.map = MapView(client, layers, list(self.kinds.values()), self)
@@ -75,6 +78,10 @@ class MainWindow(QMainWindow):
         self.map.bridge.pointDragged.connect(self.move_asset)
         self.map.bridge.boxChosen.connect(self.select_box)
         self.map.bridge.overlayPicked.connect(self.overlay_picked)
+        self.map.bridge.vertexAdded.connect(self.add_vertex)
+        self.map.bridge.drawingDone.connect(self.finish_drawing)
+        self.map.bridge.vertexMoved.connect(self.reshape_vertex)
+        self.map.bridge.lassoChosen.connect(self.select_lasso)
         self.connection = QLabel()
         self.statusBar().addPermanentWidget(self.connection)  # type: ignore[union-attr]
         self.who = QLabel(tr("signed_in_as", user=me.get("name"), role=me.get("role"), server=client.server))
@@ -132,7 +139,10 @@ class MainWindow(QMainWindow):
         self.add_action = self._action(bar, tr("add_point"), self.toggle_add, checkable=True)
         bar.addWidget(self.add_kind)
         bar.addSeparator()
+        self.draw_action = self._action(bar, tr("draw_fibre"), self.toggle_draw, checkable=True)
+        bar.addSeparator()
         self.select_action = self._action(bar, tr("select_box"), self.toggle_select, checkable=True)
+        self.lasso_action = self._action(bar, tr("lasso"), self.toggle_lasso, checkable=True)
         self.selected_label = QLabel()
         bar.addWidget(self.selected_label)
         self.bulk_action = self._action(bar, tr("bulk_edit"), self.bulk_edit)
@@ -221,7 +231,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _create(self, feature: dict[str, Any]) -> bool:
-        values = {k: v for k, v in self.form.values().items() if v is not None}
+        drawn = {k: v for k, v in feature["properties"].items() if k in DRAWN_FIELDS and v is not None}
+        values = {**drawn, **{k: v for k, v in self.form.values().items() if v is not None}}
         try:
             created = self.client.create_asset(feature["properties"]["kind"], feature.get("geometry"), values)
         except ApiError as exc:
@@ -273,11 +284,19 @@ class MainWindow(QMainWindow):
 
     # -- adding -------------------------------------------------------------------------------------
 
+    def _set_mode(self, mode: str, action: QAction) -> None:
+        """One drawing or selecting mode at a time; unchecking goes back to browsing."""
+        on = action.isChecked()
+        for other in (self.add_action, self.draw_action, self.select_action, self.lasso_action):
+            if other is not action:
+                other.setChecked(False)
+        if mode != "draw" or not on:
+            self.drawing = Drawing.empty()
+            self.map.call("drawing", None)
+        self.map.call("setMode", mode if on else "browse")
+
     def toggle_add(self) -> None:
-        on = self.add_action.isChecked()
-        if on:
-            self.select_action.setChecked(False)
-        self.map.call("setMode", "add" if on else "browse")
+        self._set_mode("add", self.add_action)
 
     def map_clicked(self, lon: float, lat: float) -> None:
         """In "add" mode: a new asset of the chosen kind at the click, its form to fill and save."""
@@ -293,10 +312,59 @@ class MainWindow(QMainWindow):
     # -- selections ---------------------------------------------------------------------------------
 
     def toggle_select(self) -> None:
-        on = self.select_action.isChecked()
-        if on:
-            self.add_action.setChecked(False)
-        self.map.call("setMode", "select" if on else "browse")
+        self._set_mode("select", self.select_action)
+
+    def toggle_lasso(self) -> None:
+        self._set_mode("lasso", self.lasso_action)
+
+    def select_lasso(self, ring: list[tuple[float, float]]) -> list[int]:
+        """The assets inside the freehand ring (the table's kind filter applies): the selection."""
+        features, total = lasso(self.client, ring, self.table.kind.currentData())
+        self.selection = [int(f["id"]) for f in features]
+        self.map.call("highlight", [f["geometry"] for f in features])
+        if total > LASSO_MAX:
+            self.say(tr("selection_capped", count=len(self.selection), total=total))
+        self._refresh_actions()
+        return self.selection
+
+    # -- fibre ----------------------------------------------------------------------------------------
+
+    def toggle_draw(self) -> None:
+        self._set_mode("draw", self.draw_action)
+        if self.draw_action.isChecked():
+            self.say(tr("draw_hint", metres=int(SNAP_M)))
+
+    def add_vertex(self, lon: float, lat: float) -> Snap | None:
+        """A click while drawing: a vertex, snapped onto a node, cabinet or camera within the tolerance."""
+        if not self.draw_action.isChecked():
+            return None
+        snapped = self.drawing.add(self.client, lon, lat)
+        self.map.call("drawing", self.drawing.geometry()["coordinates"])
+        self.statusBar().showMessage(tr("snapped", code=snapped.code) if snapped else tr("not_snapped"), 5000)  # type: ignore[union-attr]
+        return snapped
+
+    def finish_drawing(self) -> bool:
+        """Double-click: the drawn line becomes a new fibre segment's form, its ends' nodes set."""
+        if len(self.drawing.vertices) < 2:
+            self.say(tr("draw_more"))
+            return False
+        geometry, ends = self.drawing.geometry(), self.drawing.ends()
+        self.draw_action.setChecked(False)
+        self.toggle_draw()
+        self.show_feature({"type": "Feature", "id": None, "geometry": geometry,
+                           "properties": {"kind": "fibre_segment", "version": 0, "code": None, **ends}})
+        self.map.call("highlight", [geometry])
+        missing = [name for name in DRAWN_FIELDS if name not in ends]
+        self.say(tr("fill_new", kind=self.kinds.get("fibre_segment", {}).get("label", "fibre_segment"))
+                 + (" " + tr("ends_missing", fields=", ".join(missing)) if missing else ""))
+        return True
+
+    def reshape_vertex(self, asset_id: int, index: int, lon: float, lat: float) -> bool:
+        """A segment's vertex dragged: the new line (snapped) saved with the version the planner had."""
+        feature = self.form.feature if self.form.asset_id == asset_id else self.client.asset(asset_id)
+        assert feature is not None
+        changes = reshaped(self.client, feature, index, lon, lat)
+        return self._save(feature, {GEOMETRY: changes.pop("geometry"), **changes}, "reshape")
 
     def select_box(self, west: float, south: float, east: float, north: float) -> list[int]:
         """The assets in the rectangle (the table's kind filter applies): the selection."""

@@ -61,8 +61,11 @@ class DesktopMap {
     this.map.on('moveend', () => this.reportExtent());
     this.map.on('click', (event) => {
       if (this.mode === 'add') this.bridge.mapClicked(event.latlng.lng, event.latlng.lat);
+      else if (this.mode === 'draw') this.bridge.vertexClicked(event.latlng.lng, event.latlng.lat);
     });
+    this.map.on('dblclick', () => { if (this.mode === 'draw') this.bridge.drawFinished(); });
     this.boxSelect();
+    this.lassoSelect();
     this.reportExtent();
   }
 
@@ -72,7 +75,7 @@ class DesktopMap {
     let start = null;
     let box = null;
     this.map.on('mousedown', (event) => {
-      if (!(event.originalEvent.shiftKey || this.mode === 'select')) return;
+      if (!(event.originalEvent.shiftKey || this.mode === 'select') || this.mode === 'lasso') return;
       start = event.latlng;
       this.map.dragging.disable();
     });
@@ -91,8 +94,46 @@ class DesktopMap {
     });
   }
 
+  // The "lasso" mode: a freehand ring; Python keeps the assets inside it.
+  lassoSelect() {
+    let ring = null;
+    let line = null;
+    this.map.on('mousedown', (event) => {
+      if (this.mode !== 'lasso') return;
+      ring = [event.latlng];
+      this.map.dragging.disable();
+    });
+    this.map.on('mousemove', (event) => {
+      if (!ring) return;
+      ring.push(event.latlng);
+      if (line) line.setLatLngs(ring); else line = L.polyline(ring, { color: '#ff00aa', weight: 1, dashArray: '4' }).addTo(this.map);
+    });
+    this.map.on('mouseup', () => {
+      if (!ring) return;
+      const points = ring.map((p) => [p.lng, p.lat]);
+      ring = null;
+      this.map.dragging.enable();
+      if (line) { this.map.removeLayer(line); line = null; }
+      if (points.length >= 3) this.bridge.lassoSelected(JSON.stringify(points));
+    });
+  }
+
+  // The fibre segment being drawn (vertices as Python snapped them); null clears it.
+  drawing(coordinates) {
+    if (this.drawn) this.map.removeLayer(this.drawn);
+    this.drawn = null;
+    if (!coordinates || !coordinates.length) return;
+    this.drawn = L.layerGroup([
+      L.polyline(coordinates.map(([x, y]) => [y, x]), { color: '#6a1b9a', weight: 4, dashArray: '6 4' }),
+      ...coordinates.map(([x, y]) => L.circleMarker([y, x], { radius: 5, color: '#6a1b9a', weight: 2, fillColor: '#fff', fillOpacity: 1 })),
+    ]).addTo(this.map);
+  }
+
+  drawnVertices() { return this.drawn ? this.drawn.getLayers().length - 1 : 0; }
+
   setMode(mode) {
     this.mode = mode;
+    if (mode === 'draw') this.map.doubleClickZoom.disable(); else this.map.doubleClickZoom.enable();
     this.map.getContainer().style.cursor = mode === 'browse' ? '' : 'crosshair';
   }
 
@@ -123,7 +164,9 @@ class DesktopMap {
   editHandle(id, geometry) {
     if (this.handle) this.map.removeLayer(this.handle);
     this.handle = null;
-    if (id == null || !geometry || geometry.type !== 'Point') return;
+    if (id == null || !geometry) return;
+    if (geometry.type === 'LineString') { this.vertexHandles(id, geometry.coordinates); return; }
+    if (geometry.type !== 'Point') return;
     const [lng, lat] = geometry.coordinates;
     this.handle = L.marker([lat, lng], { draggable: true, opacity: 0.85 }).addTo(this.map);
     this.handle.on('dragend', () => {
@@ -131,6 +174,20 @@ class DesktopMap {
       this.bridge.dragged(id, at.lng, at.lat);
     });
   }
+
+  // A line's vertices, each draggable: the drop goes to Python (snapped, saved with the asset's version).
+  vertexHandles(id, coordinates) {
+    this.handle = L.layerGroup(coordinates.map(([x, y], index) => {
+      const vertex = L.marker([y, x], { draggable: true, opacity: 0.85 });
+      vertex.on('dragend', () => {
+        const at = vertex.getLatLng();
+        this.bridge.vertexDragged(id, index, at.lng, at.lat);
+      });
+      return vertex;
+    })).addTo(this.map);
+  }
+
+  handleCount() { return this.handle ? (this.handle.getLayers ? this.handle.getLayers().length : 1) : 0; }
 
   // A file being imported, over the inventory.
   preview(collection) {
