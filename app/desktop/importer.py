@@ -290,7 +290,7 @@ class ImportDialog(QDialog):
         else:
             self._show(answer)
             if not answer.get("dry_run") and self.map_view is not None:
-                self.map_view.call("refresh")
+                self.map_view.call("refreshAll")
             self.finished_call.emit(answer)
         self._enable()
 

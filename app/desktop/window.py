@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
             if self.form.feature is None or self.form.asset_id in (None, int(last["id"])):
                 self.show_feature(last)
             self.say(tr("saved", version=last["properties"]["version"]))
-            self.map.call("refresh")
+            self.map.call("refreshAll")
         self._refresh_actions()
 
     def _conflict(self, conflict: Conflict, feature: dict[str, Any] | None, label: str) -> bool:
@@ -468,11 +468,11 @@ class MainWindow(QMainWindow):
     def live_event(self, name: str, data: dict[str, Any]) -> None:
         """A state change restyles its asset on the map; an alarm is said in the status bar."""
         if name == "state" and data.get("asset_id") is not None:
-            self.map.call("live", int(data["asset_id"]), data.get("kind"), data.get("state"))
+            self.map.call("liveState", int(data["asset_id"]), data.get("kind"), data.get("state"))
         elif name == "alarm":
             self.statusBar().showMessage(tr("alarm", text=str(data.get("message") or data.get("kind") or "")), 8000)  # type: ignore[union-attr]
         elif name == "resync":
-            self.map.call("refresh")
+            self.map.call("resync")
 
     # -- planning -------------------------------------------------------------------------------------
 

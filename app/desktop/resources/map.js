@@ -1,21 +1,8 @@
-// The desktop's map: the server's vector tiles (through the citypilot: proxy) drawn with the control room's
-// styles; clicks and the extent go to Python over QWebChannel (window.citypilot), Python calls window.cityMap.
-import { assetStyle, basemapStyles, clusterStyle, STATES } from './styles.js';
-
-const ORDER = ['network', 'lighting', 'energy', 'environment', 'video', 'traffic'];
-
-// The MVT feature id is the asset id: the style functions see it as properties.id.
-const fetchTile = L.VectorGrid.Protobuf.prototype._getVectorTilePromise;
-L.VectorGrid.Protobuf.prototype._getVectorTilePromise = function getVectorTile(coords) {
-  return fetchTile.call(this, coords).then((tile) => {
-    for (const name in tile.layers) {
-      for (const feature of tile.layers[name].features || []) {
-        if (feature.id != null) feature.properties.id = feature.id;
-      }
-    }
-    return tile;
-  }, () => ({ layers: {} }));
-};
+// The desktop's map is the control room's (cr-map.js: the same tiles, styles, cluster merging and labels, live
+// restyling and hit test), extended with what planners do: modes (add, draw, select, lasso), selections, edit
+// handles, the import preview and the planning layers. Clicks and the extent go to Python over QWebChannel
+// (window.citypilot); Python calls window.cityMap.
+import { CityMap } from './cr-map.js';
 
 const SEVERITY_COLORS = { critical: '#b71c1c', major: '#e53935', minor: '#fb8c00', warning: '#fdd835' };
 const PRIORITY_RADIUS = { urgent: 11, high: 9, normal: 7, low: 6 };
@@ -25,42 +12,20 @@ const OVERLAYS = {
   feeds: (p) => ({ radius: 8, color: '#00bcd4', weight: p.depth ? 4 : 6, opacity: 0.9, fillColor: '#00e5ff', fillOpacity: 0.5 }),
 };
 
-class DesktopMap {
-  constructor(element, setup, bridge) {
-    const b = setup.bounds;
+class DesktopMap extends CityMap {
+  constructor(element, bridge) {
+    super(element);
     this.bridge = bridge;
-    this.map = L.map(element, { preferCanvas: true, minZoom: 9, maxZoom: 19, zoomSnap: 1 });
-    this.map.fitBounds(L.latLngBounds([b[1], b[0]], [b[3], b[2]]));
-    this.layers = {};
-    L.vectorGrid.protobuf(setup.basemap, {
-      rendererFactory: L.canvas.tile, vectorTileLayerStyles: basemapStyles(), interactive: false, maxNativeZoom: 19,
-    }).addTo(this.map);
-    const specs = [...setup.layers].sort((a, c) => ORDER.indexOf(a.id) - ORDER.indexOf(c.id));
-    for (const spec of specs) {
-      const style = (props, z) => {
-        if (props.id == null && props.count != null) return clusterStyle(props, new Set(STATES.filter((s) => !this.hiddenStates.has(s))));
-        const state = props.live ?? 'unknown';
-        if (this.hiddenStates.has(state)) return { weight: 0, fill: false, opacity: 0, radius: 0 };
-        return assetStyle(props.kind, state, props.status, z);
-      };
-      const layer = L.vectorGrid.protobuf(spec.tiles[0], {
-        rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [spec.id]: style }, interactive: true,
-        getFeatureId: (feature) => feature.id, maxNativeZoom: 19,
-      });
-      layer.on('click', (event) => {
-        const id = event.layer?.properties?.id;
-        if (id != null && this.mode === 'browse') this.bridge.clicked(id);
-      });
-      this.layers[spec.id] = layer.addTo(this.map);
-    }
     this.selection = null;
     this.handle = null;
     this.picked = null;
     this.mode = 'browse';
-    this.hiddenStates = new Set();
     this.map.on('moveend', () => this.reportExtent());
     this.map.on('click', (event) => {
-      if (this.mode === 'add') this.bridge.mapClicked(event.latlng.lng, event.latlng.lat);
+      if (this.mode === 'browse') {
+        const hit = this.hitTest(event.latlng);
+        if (hit?.properties?.id != null) this.bridge.clicked(hit.properties.id);
+      } else if (this.mode === 'add') this.bridge.mapClicked(event.latlng.lng, event.latlng.lat);
       else if (this.mode === 'draw') this.bridge.vertexClicked(event.latlng.lng, event.latlng.lat);
     });
     this.map.on('dblclick', () => { if (this.mode === 'draw') this.bridge.drawFinished(); });
@@ -135,20 +100,6 @@ class DesktopMap {
     this.mode = mode;
     if (mode === 'draw') this.map.doubleClickZoom.disable(); else this.map.doubleClickZoom.enable();
     this.map.getContainer().style.cursor = mode === 'browse' ? '' : 'crosshair';
-  }
-
-  // Live state from the stream: the feature restyled in place, whatever layer carries it.
-  live(id, kind, state) {
-    const hidden = this.hiddenStates.has(state);
-    for (const layer of Object.values(this.layers)) {
-      if (hidden) layer.setFeatureStyle(id, { weight: 0, fill: false, opacity: 0, radius: 0 });
-      else layer.setFeatureStyle(id, assetStyle(kind, state, 'in_service', this.map.getZoom()));
-    }
-  }
-
-  setStateShown(state, on) {
-    if (on) this.hiddenStates.delete(state); else this.hiddenStates.add(state);
-    for (const layer of Object.values(this.layers)) layer.redraw();
   }
 
   // Several assets highlighted (a rectangle's selection).
@@ -227,20 +178,17 @@ class DesktopMap {
 
   overlayCount(name) { return this.overlays?.[name] ? this.overlays[name].getLayers().length : 0; }
 
-  // Tiles again (an asset saved: its new place or status).
-  refresh() { for (const layer of Object.values(this.layers)) layer.redraw(); }
+  // Live state from the stream: only that feature is restyled.
+  liveState(id, kind, state) { this.applyStates(new Map([[id, { kind, state }]])); }
+
+  // Tiles again, without a blank (an asset saved: its new place or status).
+  refreshAll() { for (const name of this.shown) this.refresh(name); }
 
   view(lng, lat, zoom) { this.map.setView([lat, lng], zoom); }
 
   reportExtent() {
     const b = this.map.getBounds();
     this.bridge.moved(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());
-  }
-
-  setShown(name, on) {
-    const layer = this.layers[name];
-    if (!layer) return;
-    if (on) layer.addTo(this.map); else this.map.removeLayer(layer);
   }
 
   select(id, geometry) {
@@ -258,8 +206,6 @@ class DesktopMap {
 
 new QWebChannel(qt.webChannelTransport, (channel) => {
   const bridge = channel.objects.citypilot;
-  bridge.setup((text) => {
-    window.cityMap = new DesktopMap(document.getElementById('map'), JSON.parse(text), bridge);
-    bridge.loaded();
-  });
+  window.cityMap = new DesktopMap(document.getElementById('map'), bridge);
+  bridge.loaded();
 });
