@@ -75,7 +75,7 @@ def contract_month_figures() -> Response:
 
 
 #: Past months' figures per process: ((database, month) → (when computed, figures)), kept PAST_TTL_S seconds.
-PAST_TTL_S = 600
+PAST_TTL_S = 3600
 _past_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 _past_lock = threading.Lock()
 
