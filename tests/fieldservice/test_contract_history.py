@@ -49,7 +49,8 @@ def city(engine: Engine, db_url: str, planner_id: int) -> dict[str, int]:
                 legacy = c == 5 and k == 0
                 create_asset(session, "luminaire", {
                     "code": f"LUM-{c}{k}", "geom": near(100 * c + 3 * k, 12), "parent_id": pole,
-                    "luminaire_type": "street", "is_led": not legacy, "install_date": "2019-05-01", "power_w": 100 if legacy else 30 + 5 * (k % 3),
+                    "luminaire_type": "street", "is_led": not legacy, "install_date": "2019-05-01",
+                    "power_w": 100 if legacy else 30 + 5 * (k % 3),
                     "power_w_before": 100 if legacy else 100 + 25 * (k % 3),
                     "dimming_profile": None if legacy else profiles[k % 4]})
         load_demo_fieldservice(session, now=NOW)
