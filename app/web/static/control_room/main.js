@@ -100,7 +100,7 @@ function loadAll() {
   vehicles.load().catch(() => {});
   commands.loadPending();
   orders.load();
-  contract.load();
+  setTimeout(() => contract.load(), 2000); // the contract's figures take seconds to compute: after the live parts
 }
 
 const batch = new FrameBatch((states, positions) => {
