@@ -54,6 +54,17 @@ def test_qml_is_a_categorised_style_with_forms_and_constraints() -> None:
     assert "31,119,180,178" in ET.tostring(line).decode()
 
 
+def test_each_legend_class_of_a_status_kind_has_its_own_colour() -> None:
+    """A fault and an asset taken out of service must not look alike on the map or in the legend."""
+    luminaire, _ = parse_kinds(SPEC)
+    root = ET.fromstring(qml(luminaire, "en").split("'SYSTEM'>", 1)[1])
+    colours = {s.get("name"): s.find("layer/Option/Option[@name='color']").get("value")
+               for s in root.iter("symbol")}
+    legend = {c.get("label"): colours[c.get("symbol")] for c in root.iter("category") if c.get("value")}
+    assert set(legend) >= {"fault", "unreachable", "in service", "out of service", "planned", "removed"}
+    assert len(set(legend.values())) == len(legend), legend
+
+
 def test_colours() -> None:
     assert rgba("#2e9d46") == "46,157,70,255"
     assert rgba("nonsense", 0.5) == "46,157,70,128"
