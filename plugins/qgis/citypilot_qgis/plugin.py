@@ -13,6 +13,7 @@ from qgis.PyQt.QtWidgets import QInputDialog, QMessageBox
 from .logic.client import ApiFailure, Client
 from .logic.edits import Outcome, conflict_rows
 from .logic.kinds import Kind, parse_kinds
+from .logic.live import StateChange
 from .logic.orders import create_order_for
 from .logic.work import may_create_order, may_edit
 from .ui import auth, messages
@@ -23,8 +24,9 @@ from .ui.feeds_tool import FeedsTool
 from .ui.i18n import install_translation, language, tr
 from .ui.importer import import_layer, rejects_layer
 from .ui.layers import KIND_PROPERTY, citypilot_layers, load_group, refresh, selected_codes
-from .ui.live import refresh_live
+from .ui.live import apply_changes, refresh_live
 from .ui.qt_compat import QAction
+from .ui.stream import LiveStream
 
 HERE = os.path.dirname(__file__)
 REFRESH_S = 30
@@ -43,6 +45,7 @@ class CityPilotPlugin:
         self.timer = QTimer()
         self.timer.timeout.connect(self.refresh)
         self.feeds_tool: FeedsTool | None = None
+        self.stream: LiveStream | None = None
 
     # -- QGIS's plugin interface ------------------------------------------------------------------
     def initGui(self) -> None:  # the name QGIS calls
@@ -59,6 +62,7 @@ class CityPilotPlugin:
 
     def unload(self) -> None:
         self.timer.stop()
+        self._stop_stream()
         for action in self.actions:
             self.iface.removePluginWebMenu("CityPilot", action)
         for dock in self.docks:
@@ -102,11 +106,34 @@ class CityPilotPlugin:
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.reload()
         self.timer.start(int(QgsSettings().value("citypilot/refresh_s", REFRESH_S)) * 1000)
+        self._stop_stream()
+        if role not in (None, "", "public"):  # live data is not public
+            self.stream = LiveStream(client, self.apply_stream, lambda: self.refresh_live(self._layers()),
+                                     on_alarms=self.reload_alarms)
+            self.stream.start()
         messages.success(tr("Connected to {} as {} ({})", client.base,
                                                             client.me().get("name"), role))
 
+    def _layers(self) -> list[QgsVectorLayer]:
+        return citypilot_layers(QgsProject.instance())
+
+    def _stop_stream(self) -> None:
+        if self.stream is not None:
+            self.stream.stop()
+            self.stream = None
+
+    def apply_stream(self, changes: list[StateChange]) -> int:
+        """The live stream's state changes drawn on the layers (one batch, one redraw)."""
+        return apply_changes(QgsProject.instance(), self._layers(), changes)
+
+    def reload_alarms(self) -> None:
+        """An alarm was raised, acknowledged or cleared: the alarms dock reads its page again."""
+        for dock in self.docks:
+            if isinstance(dock, AlarmsDock):
+                dock.reload()
+
     def refresh(self) -> None:
-        layers = citypilot_layers(QgsProject.instance())
+        layers = self._layers()
         refresh(layers)
         self.refresh_live(layers)
         for dock in self.docks:

@@ -100,3 +100,23 @@ def test_rows_orders_and_feeds() -> None:
         order_from_selection("lighting", [], "operator")
     assert fed_codes({"items": [{"kind": "pole", "code": "P1"}, {"kind": "pole", "code": "P2"}]}) == {
         "pole": {"P1", "P2"}}
+
+
+def test_server_sent_events_are_read_across_any_chunking() -> None:
+    from citypilot_qgis.logic.live import latest, state_change
+    from citypilot_qgis.logic.sse import SseParser
+
+    text = ('retry: 5000\n: connected\n\nevent: state\ndata: {"asset_id": 7, "kind": "luminaire", '
+            '"state": "fault", "since": "2026-12-07T10:00:00Z", "ts": "x"}\n\n: keepalive\n\n'
+            'event: resync\ndata: {"type": "resync"}\n\nevent: state\ndata: {"asset_id": 7, "kind": "luminaire", '
+            '"state": "éteint?"}\n\nevent: state\ndata: {broken\n\n').encode()
+    whole = SseParser().feed(text)
+    parser = SseParser()
+    pieces = [parser.feed(text[i:i + 7]) for i in range(0, len(text), 7)]  # splits lines and the é
+    assert [e for piece in pieces for e in piece] == whole
+    assert [name for name, _ in whole] == ["state", "resync", "state"]
+    changes = [c for c in (state_change(data) for _, data in whole) if c]
+    assert changes[0].state == "fault" and changes[0].since == "2026-12-07T10:00:00Z"
+    assert changes[1].state == "unknown"  # a state the plugin does not know is drawn as unknown
+    assert list(latest(changes).values()) == [changes[1]]  # a burst: the last state of each asset
+    assert state_change({"type": "resync"}) is None
