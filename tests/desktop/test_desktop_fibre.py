@@ -93,12 +93,19 @@ def test_draw_a_segment_snapped_to_its_nodes_then_reshape_it(qtbot, window, netw
     assert undone["properties"]["to_node_id"] == network["N2"]
 
 
-def test_a_segment_without_a_node_at_an_end_is_refused_on_its_field(window) -> None:
+def test_a_segment_without_a_node_at_an_end_is_refused_on_its_field(qtbot, window) -> None:
+    window.map.call("view", 5.0605, 47.3402, 18)  # ~40 px between the clicks below
+    qtbot.wait(300)
     window.draw_action.setChecked(True)
     window.toggle_draw()
     window.add_vertex(5.0600, 47.3400)
-    window.add_vertex(5.0610, 47.3405)
-    assert window.finish_drawing()
+    # On the map: a click, then a double-click (its two clicks, then dblclick) that places the last vertex once.
+    clicks = "".join(f"m.fire('click', {{latlng: L.latLng({lat}, {lon})}});" for lon, lat in
+                     [(5.0605, 47.3402), (5.0610, 47.3405), (5.0610, 47.3405)])
+    window.map.run(f"(() => {{ const m = window.cityMap.map; {clicks} m.fire('dblclick'); }})()")
+    qtbot.waitUntil(lambda: window.form.feature is not None and window.form.feature.get("id") is None
+                    and window.form.feature["properties"].get("kind") == "fibre_segment", timeout=10_000)
+    assert len(window.form.feature["geometry"]["coordinates"]) == 3  # the double-click's second click added none
     window.form.editors["code"].set_value("FOS-LOOSE")
     assert window.save_form() is False
     assert window.form.error_of("from_node_id") or "from_node_id" in window.message.text()

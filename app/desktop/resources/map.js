@@ -26,7 +26,7 @@ class DesktopMap extends CityMap {
         const hit = this.hitTest(event.latlng);
         if (hit?.properties?.id != null) this.bridge.clicked(hit.properties.id);
       } else if (this.mode === 'add') this.bridge.mapClicked(event.latlng.lng, event.latlng.lat);
-      else if (this.mode === 'draw') this.bridge.vertexClicked(event.latlng.lng, event.latlng.lat);
+      else if (this.mode === 'draw' && !this.secondClick(event)) this.bridge.vertexClicked(event.latlng.lng, event.latlng.lat);
     });
     this.map.on('dblclick', () => { if (this.mode === 'draw') this.bridge.drawFinished(); });
     this.boxSelect();
@@ -57,6 +57,15 @@ class DesktopMap extends CityMap {
       if (box) { this.map.removeLayer(box); box = null; }
       this.bridge.boxSelected(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());
     });
+  }
+
+  // The second click of a double-click (the one that finishes a line) adds no vertex of its own.
+  secondClick(event) {
+    const now = Date.now();
+    const at = this.map.latLngToContainerPoint(event.latlng);
+    const last = this.lastClick;
+    this.lastClick = { now, at };
+    return Boolean(last && now - last.now < 400 && at.distanceTo(last.at) < 6);
   }
 
   // The "lasso" mode: a freehand ring; Python keeps the assets inside it.
