@@ -54,6 +54,8 @@ class _Upload(QObject):
             self.done.emit(report)
         except ApiError as exc:
             self.failed.emit(exc)
+        except OSError as exc:  # the file went away or cannot be read: said, and the dialog is free again
+            self.failed.emit(ApiError(0, str(exc)))
 
 
 class ImportDialog(QDialog):
@@ -67,6 +69,7 @@ class ImportDialog(QDialog):
         self.client, self.map_view = client, map_view
         self.kinds = {k["name"]: k for k in kinds}
         self.survey: Survey | None = None
+        self.upload: Path | None = None  # what is sent (a shapefile zipped once per file)
         self.suggested: dict[str, str] = {}
         self.report: dict[str, Any] | None = None
         self.rejects_csv = ""
@@ -179,6 +182,7 @@ class ImportDialog(QDialog):
         except SurveyError as exc:
             self._fail(str(exc))
             return False
+        self.upload = upload_path(self.survey.path)
         if self.map_view is not None:
             self.map_view.call("preview", self.survey.preview)
         report = self._call(dry_run=True, mapping=[])
@@ -244,12 +248,12 @@ class ImportDialog(QDialog):
         """One blocking call (the quick dry runs): the report shown, or the refusal."""
         assert self.survey is not None
         try:
-            report = self.client.import_file(str(upload_path(self.survey.path)), self.kind.currentData(),
+            report = self.client.import_file(str(self.upload), self.kind.currentData(),
                                              **self._options(dry_run, mapping))
             if report.get("rejects_url"):
                 report["rejects_csv"] = self.client.download(report["rejects_url"]).decode("utf-8-sig", "replace")
-        except ApiError as exc:
-            self._refused(exc)
+        except (ApiError, OSError) as exc:
+            self._refused(exc if isinstance(exc, ApiError) else ApiError(0, str(exc)))
             return None
         self._show(report)
         return report
@@ -265,7 +269,7 @@ class ImportDialog(QDialog):
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(0)
         self.progress.show()
-        self._worker = _Upload(self.client, str(upload_path(self.survey.path)), self.kind.currentData(),
+        self._worker = _Upload(self.client, str(self.upload), self.kind.currentData(),
                                self._options(dry_run, self.mapping()))
         self._thread = QThread(self)
         self._worker.moveToThread(self._thread)

@@ -91,7 +91,7 @@ def test_preview_map_dry_run_import_and_rejects(qtbot, desktop_city: DesktopCity
     qtbot.wait(200)
 
 
-def test_a_shapefile_is_sent_zipped_with_its_sidecars(tmp_path: Path) -> None:
+def test_a_shapefile_is_sent_zipped_with_its_sidecars(desktop_city: DesktopCity, tmp_path: Path) -> None:
     shp = tmp_path / "releve.shp"
     pyogrio.raw.write(str(shp), geometry=shapely.to_wkb(shapely.points([[5.04, 47.32]])),
                       field_data=[np.array(["L-1"], dtype=object)], fields=["code"], geometry_type="Point",
@@ -101,3 +101,7 @@ def test_a_shapefile_is_sent_zipped_with_its_sidecars(tmp_path: Path) -> None:
     survey = read_survey(shp)
     assert survey.rows == 1 and survey.drawn == 1 and survey.columns == ["code"]
     assert list(survey.preview["features"][0]["geometry"]["coordinates"]) == [5.04, 47.32]
+    client = ApiClient(desktop_city.url)
+    client.sign_in("planner", PASSWORD)
+    report = client.import_file(str(zipped), "fibre_node", dry_run=True)
+    assert report["read"] == 1 and report["format"] == "zip" and report["crs"] == "EPSG:4326"
