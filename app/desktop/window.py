@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -39,6 +39,7 @@ from app.desktop.table import AssetPanel
 
 BOX_LIMIT = 500  # assets a rectangle selects at most (one page of the API)
 POLES_OF = {"luminaire": "pole"}  # attaching a luminaire to a circuit attaches the support carrying it
+ALARMS_REFRESH_MS = 2000  # the alarms layer read again this long after the last alarm heard
 DRAWN_FIELDS = ("from_node_id", "to_node_id")  # what a drawn segment's snapped ends give its new form
 ORDER_CREATORS = ("admin", "planner", "supervisor", "operator")  # the server refuses the others (403)
 
@@ -59,6 +60,8 @@ class MainWindow(QMainWindow):
         self.resolve_conflict = self._ask_conflict  # tests answer the dialog themselves
         self.import_dialog: Any = None
         self.drawing = Drawing.empty()
+        self.alarms_timer = QTimer(self, singleShot=True, interval=ALARMS_REFRESH_MS)
+        self.alarms_timer.timeout.connect(self.toggle_alarms)
         layers = client.layers()
         labels = {name: k.get("label") or name for name, k in self.kinds.items()}
         self.map = MapView(client, layers, list(self.kinds.values()), self)
@@ -466,11 +469,14 @@ class MainWindow(QMainWindow):
     # -- live ---------------------------------------------------------------------------------------
 
     def live_event(self, name: str, data: dict[str, Any]) -> None:
-        """A state change restyles its asset on the map; an alarm is said in the status bar."""
+        """A state change restyles its asset on the map; an alarm is said in the status bar (and the alarms
+        layer, when shown, is read again a moment later: one read for a burst of alarms)."""
         if name == "state" and data.get("asset_id") is not None:
             self.map.call("liveState", int(data["asset_id"]), data.get("kind"), data.get("state"))
         elif name == "alarm":
             self.statusBar().showMessage(tr("alarm", text=str(data.get("message") or data.get("kind") or "")), 8000)  # type: ignore[union-attr]
+            if self.alarms_action.isChecked():
+                self.alarms_timer.start()
         elif name == "resync":
             self.map.call("resync")
 

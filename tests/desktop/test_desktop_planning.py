@@ -89,6 +89,10 @@ def test_the_alarms_layer_and_what_a_cabinet_feeds(qtbot, window, street: Cabine
     window.overlay_picked("alarms", window.client.get(f"/api/v1/alarms?asset_id={street.lamps[0]}")["items"][0]["id"])
     assert window.form.asset_id == street.lamps[0]  # clicking an alarm opens its asset
 
+    window.live_event("alarm", {"message": "lamp failure"})  # heard on the stream: the layer is read again
+    assert window.alarms_timer.isActive()
+    qtbot.waitUntil(lambda: not window.alarms_timer.isActive(), timeout=5_000)
+
     window.open_asset(street.cabinet)
     assert window.feeds_action.isEnabled()
     fed = window.show_feeds()
