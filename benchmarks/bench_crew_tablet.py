@@ -11,6 +11,7 @@ Debian's Chromium, headless, at tablet size. Prints:
     bench.crew_tablet.cold_load_requests: N
     bench.crew_tablet.offline_reload_ok: 1|0        (the list shown again from the service worker, network off)
     bench.crew_tablet.render_50_p50_ms / _p95_ms    (renderCards of 50 orders + layout, CPU throttled 4×)
+    bench.crew_tablet.render_50_style_ms / _layout_ms   (its profile: CDP Performance, mean per render)
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ RENDER = """async (runs) => {
   }
   return { count: list.children.length, times };
 }"""
+
+
+#: CDP Performance metrics (seconds, cumulative) → the figure's name: the profile of one render.
+PROFILE = {"RecalcStyleDuration": "style", "LayoutDuration": "layout"}
+
+
+def performance(cdp: object) -> dict[str, float]:
+    """The page's cumulative CDP Performance metrics, by name."""
+    return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}  # type: ignore[attr-defined]
 
 
 def seed(engine: object) -> None:
@@ -114,11 +124,16 @@ def measure(base: str, chromium: str) -> None:
 
         cdp = context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        cdp.send("Performance.enable")
+        before = performance(cdp)
         result = page.evaluate(RENDER, RUNS)
+        after = performance(cdp)
         assert result["count"] == ORDERS, result["count"]
         p50, p95 = percentiles(result["times"][1:])  # the first run compiles the code
         figure("crew_tablet.render_50_p50_ms", p50, "ms")
         figure("crew_tablet.render_50_p95_ms", p95, "ms")
+        for metric, name in PROFILE.items():  # where a render's time goes (CDP Performance, per render)
+            figure(f"crew_tablet.render_50_{name}_ms", (after[metric] - before[metric]) * 1000 / RUNS, "ms")
         browser.close()
 
 
