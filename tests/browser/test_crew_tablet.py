@@ -355,3 +355,26 @@ def test_with_the_server_stopped_the_work_is_queued_then_applied_once_and_a_refu
         tablet_server.start()
         context.close()
     assert errors == []
+
+
+COLD_LOAD = """() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+  .filter((e) => /\\.(js|css)$|\\/crew\\/$/.test(e.name.split('?')[0]))
+  .map((e) => ({ url: e.name, sent: e.transferSize, body: e.decodedBodySize }))"""
+
+
+def test_a_cold_first_load_weighs_under_200_kb_compressed(
+        browser, guard, errors, tablet_server: Served, my_crew: int) -> None:
+    context, page = tablet(browser, guard, errors)
+    try:
+        sign_in(page, tablet_server.base)
+        page.wait_for_load_state("networkidle")
+        loaded = page.evaluate(COLD_LOAD)
+        scripts = [e for e in loaded if e["url"].endswith(".js")]
+        assert len(scripts) >= 10 and any(e["url"].endswith("/leaflet.js") for e in scripts)
+        for entry in loaded:  # every text asset compressed by the app itself (gunicorn does not)
+            assert entry["sent"] < entry["body"], entry
+        assert sum(e["sent"] for e in loaded) <= 200_000
+        assert sum(e["body"] for e in loaded) > 250_000  # what it would weigh uncompressed
+    finally:
+        context.close()
+    assert errors == []

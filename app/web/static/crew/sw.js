@@ -43,8 +43,16 @@ function withTimeout(promise, ms) {
   });
 }
 
+/** A copy of `headers` for a body already decoded (the network's gzip is undone by then). */
+function decoded(headers) {
+  const copy = new Headers(headers);
+  copy.delete('Content-Encoding');
+  copy.delete('Content-Length');
+  return copy;
+}
+
 async function stamped(response) {
-  const headers = new Headers(response.headers);
+  const headers = decoded(response.headers);
   headers.set('X-CityPilot-Stored', new Date().toISOString());
   return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
 }
@@ -52,7 +60,7 @@ async function stamped(response) {
 async function fromCopy(cacheName, request, key) {
   const copy = await (await caches.open(cacheName)).match(key || request, { ignoreVary: true });
   if (!copy) return null;
-  const headers = new Headers(copy.headers);
+  const headers = decoded(copy.headers);
   headers.set('X-CityPilot-Offline', copy.headers.get('X-CityPilot-Stored') || 'true');
   return new Response(await copy.blob(), { status: copy.status, statusText: copy.statusText, headers });
 }
