@@ -56,5 +56,27 @@ def accounts_cmd() -> None:
         click.echo(f"{account.role:<11} {account.name:<16} {account.password}")
 
 
+@demo_group.command("history")
+@click.option("--months", type=int, default=12, show_default=True, help="Months back from the current one.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same history.")
+def history_cmd(months: int, seed: int) -> None:
+    """A year of history for the contract: meter readings, outages with their alarms and orders, heartbeats
+    (replaces the previous generated history, never a real row)."""
+    from fieldservice.contract.history import generate_history
+
+    started = time.perf_counter()
+
+    def show(step: str, count: int, seconds: float) -> None:
+        click.echo(f"  {step:<12} {count:>12,}  {seconds:6.1f} s")
+
+    result = generate_history(engine(), months=months, seed=seed, progress=show)
+    c = result.counts
+    click.echo(f"history {result.lo.isoformat()} → {result.hi.isoformat()} in {time.perf_counter() - started:.1f} s: "
+               f"{c['readings']:,} meter readings, {c['heartbeats']:,} heartbeats, {c['alarms']} alarms, "
+               f"{c['orders']} orders ({c['orders_late']} late), {c['renovated']:,} lamps renovated "
+               f"(savings ~40 %→{c['expected_end_savings']:.0%}); meter reset {c['reset_cabinet']}, "
+               f"gap {c['gap_cabinet']}")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(demo_group)

@@ -250,6 +250,7 @@ class ModbusCity:
         with engine.connect() as conn:
             devices, ignored = modbus_devices(conn, statuses=None)
             circuits = _cabinet_circuits(conn)
+            counters = _last_counters(conn)
             buildings = {row[0]: (row[1], row[2]) for row in conn.execute(text(
                 "SELECT energy_meter_id, building_use, floor_area_m2 FROM assets "
                 "WHERE kind = 'building' AND energy_meter_id IS NOT NULL AND status <> 'removed'"))}
@@ -262,7 +263,8 @@ class ModbusCity:
             meter, cabinet = at["energy_meter"].get((host, port, unit_id)), at["cabinet"].get((host, port, unit_id))
             model = None
             if cabinet is not None:
-                model = cabinets[cabinet.code] = _cabinet_model(cabinet.code, circuits.get(cabinet.asset_id), lamps)
+                model = cabinets[cabinet.code] = _cabinet_model(cabinet.code, circuits.get(cabinet.asset_id), lamps,
+                                                               counters.get(cabinet.asset_id))
             unit = _unit(unit_id, meter, cabinet, model, buildings, clock, ignored)
             if unit is not None:
                 units.setdefault((host, port), {})[unit_id] = unit
@@ -398,11 +400,29 @@ class ModbusCity:
                 "requests": sum(self.requests.values())}
 
 
-def _cabinet_model(code: str, circuits: dict[int, list[Lamp]] | None, lamps: LampLink | None) -> CabinetModel:
+def _cabinet_model(code: str, circuits: dict[int, list[Lamp]] | None, lamps: LampLink | None,
+                   last_kwh: float | None = None) -> CabinetModel:
+    """A cabinet's model; its energy counter goes on from the last one stored (a restart of the simulator, or
+    ``citypilot demo history`` before it, is not a meter reset), else from a plausible age."""
     model = CabinetModel(code, circuits or {1: []}, lamps=lamps)
     lamps_w = sum(lamp.power_w for ls in model.circuits.values() for lamp in ls)
-    model.energy_kwh = initial_energy_kwh(code, lamps_w, HOURS_LIT_PER_YEAR)
+    model.energy_kwh = last_kwh if last_kwh is not None else initial_energy_kwh(code, lamps_w, HOURS_LIT_PER_YEAR)
     return model
+
+
+_LAST_COUNTERS_SQL = text("""
+    SELECT cab.id, last.value FROM assets cab
+    CROSS JOIN LATERAL (SELECT t.value FROM telemetry t
+                         WHERE t.asset_id = coalesce(cab.energy_meter_id, cab.id) AND t.value IS NOT NULL
+                           AND t.metric_id = (SELECT id FROM live_metrics WHERE name = 'energy_total_kwh')
+                         ORDER BY t.ts DESC LIMIT 1) AS last
+    WHERE cab.kind = 'cabinet' AND cab.status <> 'removed'
+""")
+
+
+def _last_counters(conn: Any) -> dict[int, float]:
+    """Per cabinet id: the last energy counter stored for it (its meter's, else its own)."""
+    return {cabinet_id: float(value) for cabinet_id, value in conn.execute(_LAST_COUNTERS_SQL)}
 
 
 def _unit(unit_id: int, meter: Any, cabinet: Any, model: CabinetModel | None,

@@ -96,14 +96,48 @@ def load_windows(path: Path | None = None) -> list[Window]:
 # ---------------------------------------------------------------------------------------------- equipment
 
 _LAMPS = text("""
-    SELECT coalesce(l.commune_insee, cab.commune_insee) AS commune, count(*) AS lamps
+    WITH inserted AS (
+        SELECT DISTINCT ON (asset_id) asset_id, after ->> 'status' AS status FROM asset_history
+         WHERE kind = 'luminaire' AND action = 'insert' ORDER BY asset_id, id
+    ), changes AS (
+        SELECT asset_id, array_agg(at ORDER BY id) AS ats, array_agg(after ->> 'status' ORDER BY id) AS statuses
+          FROM asset_history
+         WHERE kind = 'luminaire' AND action IN ('update', 'retire') AND 'status' = ANY(changed)
+         GROUP BY asset_id
+    )
+    SELECT l.id, coalesce(l.commune_insee, cab.commune_insee) AS commune, l.status,
+           coalesce(CAST(l.install_date AS timestamp) AT TIME ZONE 'Europe/Paris', l.created_at) AS since,
+           i.status AS first_status, ch.ats, ch.statuses
       FROM assets l
       LEFT JOIN assets p ON p.id = l.parent_id
       LEFT JOIN assets c ON c.id = p.parent_id
       LEFT JOIN assets cab ON cab.id = c.parent_id AND cab.kind = 'cabinet'
-     WHERE l.kind = 'luminaire' AND l.status = 'in_service'
-     GROUP BY 1
+      LEFT JOIN inserted i ON i.asset_id = l.id
+      LEFT JOIN changes ch ON ch.asset_id = l.id
+     WHERE l.kind = 'luminaire'
 """)
+#: A time after any month (an in-service interval still open).
+FOREVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+def in_service_intervals(row: Any) -> list[tuple[dt.datetime, dt.datetime]]:
+    """When a luminaire was in service: from its installation (else its creation in the inventory) with the
+    status it was entered with, then each recorded status change (the audit trail); today's status when the
+    trail has none."""
+    points = [(row.since, row.first_status or (row.status if not row.ats else None))]
+    points += [(at, status) for at, status in zip(row.ats or (), row.statuses or (), strict=True)]
+    if points[0][1] is None:  # entered before the audit trail: the status before its first change is unknown
+        points[0] = (row.since, "in_service")
+    out = []
+    for (start, status), (end, _) in zip(points, [*points[1:], (FOREVER, None)], strict=True):
+        start = max(start, row.since)
+        if status == "in_service" and end > start:
+            out.append((start, end))
+    return out
+
+
+def _served_h(intervals: Sequence[tuple[dt.datetime, dt.datetime]], a: dt.datetime, b: dt.datetime) -> float:
+    return sum(_overlap_h(a, b, s, e) for s, e in intervals)
 
 _OUTAGES = text("""
     SELECT x.alarm_id, x.type, x.asset_id, l.code, coalesce(l.commune_insee, cab.commune_insee) AS commune,
@@ -114,7 +148,7 @@ _OUTAGES = text("""
             UNION ALL
             SELECT a.id, a.type, f.asset_id, a.fact_ts, coalesce(a.cleared_fact_ts, a.cleared_at)
               FROM alarms a JOIN alarm_affected f ON f.alarm_id = a.id WHERE a.type = 'cabinet_trip') x
-      JOIN assets l ON l.id = x.asset_id AND l.kind = 'luminaire' AND l.status = 'in_service'
+      JOIN assets l ON l.id = x.asset_id AND l.kind = 'luminaire'
       LEFT JOIN assets p ON p.id = l.parent_id
       LEFT JOIN assets c ON c.id = p.parent_id
       LEFT JOIN assets cab ON cab.id = c.parent_id AND cab.kind = 'cabinet'
@@ -213,31 +247,43 @@ def equipment_month(session: Session, month: str, *, terms: Terms | None = None,
     """Light points lit when they should be over ``month`` (nights starting in it)."""
     terms, schedule = terms or load_terms(), schedule or load_schedule()
     now = now or dt.datetime.now(dt.UTC)
-    lamps = {r.commune: int(r.lamps) for r in session.execute(_LAMPS)}
-    segments = {c: _segments_of(month, schedule, c) for c in lamps}
-    days = [d for d, _ in next(iter(segments.values()))] if segments else [n.on.date() for n in nights(month)]
+    start, end = (t.astimezone(dt.UTC) for t in month_window(month))
+    served: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    by_commune: dict[str | None, list[int]] = defaultdict(list)
+    for r in session.execute(_LAMPS):
+        intervals = in_service_intervals(r)
+        served[r.id] = intervals
+        if any(s < end + dt.timedelta(days=1) and e > start for s, e in intervals):
+            by_commune[r.commune].append(r.id)
+    segments = {c: _segments_of(month, schedule, c) for c in by_commune}
+    days = [n.on.date() for n in nights(month)]
     due = defaultdict(float)
-    for commune, count in lamps.items():
+    for commune, ids in by_commune.items():
+        always = sum(1 for i in ids if len(served[i]) == 1 and served[i][0][0] <= start and served[i][0][1] == FOREVER)
+        others = [served[i] for i in ids if not (len(served[i]) == 1 and served[i][0][0] <= start
+                                                 and served[i][0][1] == FOREVER)]
         for day, parts in segments[commune]:
-            due[day] += count * sum((b - a).total_seconds() / 3600 for a, b in parts)
+            due[day] += always * sum((b - a).total_seconds() / 3600 for a, b in parts)
+            due[day] += sum(_served_h(lamp, a, b) for lamp in others for a, b in parts)
     lo = min((p[0][0] for c in segments.values() for _, p in c if p), default=month_window(month)[0])
     hi = max((p[-1][1] for c in segments.values() for _, p in c if p), default=month_window(month)[1])
     lost: dict[dt.date, float] = defaultdict(float)
     outages = []
     tolerance = dt.timedelta(hours=terms.tolerance_h)
     for r in session.execute(_OUTAGES, {"lo": lo, "hi": hi}):
-        end = r.cleared or now
-        counted = end - r.known > tolerance
+        until = r.cleared or now
+        counted = until - r.known > tolerance
         parts = segments.get(r.commune) or _segments_of(month, schedule, r.commune)
+        lamp = served.get(r.asset_id, [])
         hours = 0.0
-        for day, segs in parts:
-            h = sum(_overlap_h(r.known, end, a, b) for a, b in segs)
+        for day, segs in parts:  # the lit hours of the outage while the lamp was in service
+            h = sum(_served_h(lamp, max(a, r.known), min(b, until)) for a, b in segs if min(b, until) > max(a, r.known))
             if counted and h:
                 lost[day] += h
             hours += h
         outages.append(Outage(r.alarm_id, r.type, r.asset_id, r.code, r.commune, r.known, r.cleared, hours, counted))
     figures = tuple(NightFigure(d, due[d], lost[d]) for d in days)
-    return EquipmentMonth(month, sum(lamps.values()), figures, tuple(outages), terms)
+    return EquipmentMonth(month, sum(len(ids) for ids in by_commune.values()), figures, tuple(outages), terms)
 
 
 # ---------------------------------------------------------------------------------------------- IT

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assets.models.base import Base
@@ -23,3 +25,17 @@ class Heartbeat(Base):
     minute: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class DemoHistoryRun(Base):
+    """One run of ``citypilot demo history``: the window it generated, so a re-run replaces exactly its rows."""
+
+    __tablename__ = "demo_history_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    lo: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    hi: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    months: Mapped[int] = mapped_column(Integer, nullable=False)
+    seed: Mapped[int] = mapped_column(Integer, nullable=False)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")

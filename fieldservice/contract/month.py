@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fieldservice.contract import penalties
 from fieldservice.contract.availability import equipment_month, it_month
-from fieldservice.contract.burning import load_schedule
+from fieldservice.contract.burning import load_schedule, month_days
 from fieldservice.contract.delays import month_delays
 from fieldservice.contract.energy import energy_month
 
@@ -51,3 +51,22 @@ def contract_month(session: Session, month: str, now: dt.datetime | None = None)
                    "rows": [b.as_dict() for b in delays.breaches]},
         "penalties_eur": str(delays.total_penalty),
     }
+
+
+def clause_figures(data: dict[str, Any]) -> dict[str, Any]:
+    """One month's headline per clause (a point of the trend): figure and verdict of each, the penalties."""
+    return {
+        "month": data["month"],
+        "energy": {"value": data["energy"]["savings"], "met": data["energy"]["met"]},
+        "equipment": {"value": data["equipment"]["availability"], "met": data["equipment"]["met"]},
+        "it": {"value": data["it"]["availability"], "met": data["it"]["met"]},
+        "delays": {"value": data["delays"]["rate"], "met": data["delays"]["met"]},
+        "penalties_eur": data["penalties_eur"],
+    }
+
+
+def months_before(month: str, count: int) -> list[str]:
+    """The ``count`` months ending with ``month``, oldest first (``month`` checked: ValidationError)."""
+    first = month_days(month)[0]
+    index = first.year * 12 + first.month - 1
+    return [f"{(i // 12):04d}-{(i % 12) + 1:02d}" for i in range(index - count + 1, index + 1)]

@@ -1,4 +1,5 @@
-"""Availability from raw data: a lamp fault counted from the time it was known (through the live writer and
+"""Availability from raw data: the light points of each night (installed, retired, out of service), a lamp
+fault counted from the time it was known (through the live writer and
 the alarm engine), a short one within the contract's tolerance, the heartbeat recorder, a maintenance
 window excluded from IT availability, and the command line's explanation."""
 
@@ -18,7 +19,7 @@ from assets.db import unit_of_work
 from assets.errors import ValidationError
 from assets.live.records import Reading
 from assets.live.writer import LiveWriter
-from assets.store import create_asset
+from assets.store import create_asset, retire_asset
 from fieldservice.contract.availability import Terms, Window, equipment_month, it_month, load_windows
 from fieldservice.contract.burning import PARIS, night
 from fieldservice.contract.heartbeats import Recorder
@@ -32,7 +33,8 @@ START = dt.datetime(2026, 11, 1, tzinfo=PARIS).astimezone(dt.UTC)
 def lamps(engine: Engine, planner_id: int) -> list[int]:
     with unit_of_work(engine, planner_id) as session:
         return [create_asset(session, "luminaire", {"code": f"LUM-{i}", "geom": near(10 * i),
-                                                    **MINIMAL["luminaire"]}).id for i in range(4)]
+                                                    **MINIMAL["luminaire"], "install_date": "2020-01-01"}).id
+                for i in range(4)]
 
 
 def _states(db_url: str, engine: Engine, moves: list[tuple[int, dt.datetime, str]]) -> None:
@@ -147,3 +149,46 @@ def test_availability_cli_and_its_explanation(engine: Engine, db_url: str, lamps
         assert bad.exit_code == 1 and "YYYY-MM" in bad.output
     finally:
         context.engine.cache_clear()
+
+
+def test_each_night_counts_the_light_points_of_that_night(engine: Engine, planner_id: int) -> None:
+    """Installed on the 10th, retired on the 20th at noon (its outage counted until then), out of service,
+    entered today without an installation date: each night's due hours are those of the lamps of that night."""
+    installed = dt.datetime(2026, 11, 10, tzinfo=PARIS)
+    retired = dt.datetime(2026, 11, 20, 12, tzinfo=PARIS)
+    with unit_of_work(engine, planner_id) as session:
+        def lamp(code: str, **extra: object) -> int:
+            return create_asset(session, "luminaire", {"code": code, "geom": near(), **MINIMAL["luminaire"],
+                                                       **extra}).id
+        lamp("LUM-NEW", install_date="2026-11-10")
+        gone = lamp("LUM-GONE", install_date="2015-03-01")
+        lamp("LUM-BROKEN", install_date="2015-03-01", status="out_of_service")
+        lamp("LUM-TODAY")  # entered in the inventory today: not a light point of November
+    with unit_of_work(engine, planner_id) as session:
+        retire_asset(session, gone)
+    known, cleared = dt.datetime(2026, 11, 18, 20, tzinfo=PARIS), dt.datetime(2026, 11, 25, 9, tzinfo=PARIS)
+    with engine.begin() as conn:  # the retirement as the audit trail would have recorded it on the 20th
+        conn.execute(text("UPDATE asset_history SET at = :at WHERE asset_id = :id AND action = 'retire'"),
+                     {"at": retired, "id": gone})
+        conn.execute(text("INSERT INTO alarms (asset_id, type, severity, state, message, fact_ts, cleared_at, "
+                          "cleared_fact_ts) VALUES (:id, 'lamp_failure', 'minor', 'cleared', 'failed', :k, :c, :c)"),
+                     {"id": gone, "k": known, "c": cleared})
+    with unit_of_work(engine, None) as session:
+        month = equipment_month(session, "2026-11", terms=TERMS, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+
+    def lit(day: dt.date, a: dt.datetime, b: dt.datetime) -> float:
+        n = night(day)
+        return max(0.0, (min(n.off, b) - max(n.on, a)).total_seconds() / 3600)
+
+    days = [dt.date(2026, 11, d) for d in range(1, 31)]
+    far = dt.datetime(2100, 1, 1, tzinfo=PARIS)
+    ancient = dt.datetime(2000, 1, 1, tzinfo=PARIS)
+    by_night = {n.day: n for n in month.nights}
+    for day in days:
+        expected = lit(day, installed, far) + lit(day, ancient, retired)
+        assert by_night[day].due_h == pytest.approx(expected), day
+    assert by_night[dt.date(2026, 11, 5)].due_h == pytest.approx(night(dt.date(2026, 11, 5)).hours)  # LUM-GONE only
+    assert month.lamps == 2
+    (outage,) = month.outages
+    assert outage.counted and outage.lost_h == pytest.approx(sum(lit(d, known, retired) for d in days))
+    assert month.lost_h == pytest.approx(outage.lost_h)

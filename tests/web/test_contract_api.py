@@ -37,3 +37,20 @@ def test_the_month_figures(client: ContractClient, people: People, engine: Engin
     assert client.get("/api/v1/contract/month", headers=people["crew"].auth).status_code == 403
     bad = client.get("/api/v1/contract/month?month=2026-13", headers=people["supervisor"].auth)
     assert bad.status_code == 422 and "month" in str(bad.get_json())
+
+
+def test_the_trend_of_the_last_months(client: ContractClient, people: People) -> None:
+    auth = people["supervisor"].auth
+    answer = client.get("/api/v1/contract/month?month=2026-11&months=3", headers=auth)
+    assert answer.status_code == 200, answer.get_json()
+    figures = answer.get_json()
+    assert [p["month"] for p in figures["trend"]] == ["2026-09", "2026-10", "2026-11"]
+    last = figures["trend"][-1]
+    assert last["energy"] == {"value": figures["energy"]["savings"], "met": figures["energy"]["met"]}
+    assert last["delays"]["value"] == figures["delays"]["rate"] and last["penalties_eur"] == figures["penalties_eur"]
+    assert "trend" not in client.get("/api/v1/contract/month?month=2026-11", headers=auth).get_json()
+    across = client.get("/api/v1/contract/month?month=2026-01&months=2", headers=auth).get_json()
+    assert [p["month"] for p in across["trend"]] == ["2025-12", "2026-01"]
+    for bad in ("0", "14", "x"):
+        refused = client.get(f"/api/v1/contract/month?months={bad}", headers=auth)
+        assert refused.status_code == 422 and "months" in str(refused.get_json()), bad

@@ -4,6 +4,9 @@ with its target, verdict and completeness — computed from raw data by :mod:`fi
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from typing import Any
 
 from flask import request
 from werkzeug.wrappers import Response
@@ -15,8 +18,9 @@ from app.web.api.http import respond
 from app.web.auth.roles import requires
 from app.web.db import work
 from app.web.openapi import Param, Reply, operation
+from assets.errors import FieldError, ValidationError
 from fieldservice import sla
-from fieldservice.contract.month import contract_month
+from fieldservice.contract.month import clause_figures, contract_month, months_before
 
 _SHARE = s.nullable(s.NUMBER)
 _CLAUSE = {"availability": _SHARE, "target": s.NUMBER, "met": s.nullable(s.BOOLEAN)}
@@ -32,7 +36,13 @@ MONTH = s.obj(
      "delays": s.obj({"rate": _SHARE, "target": s.NUMBER, "met": s.nullable(s.BOOLEAN), "breaches": s.INTEGER,
                       "total_penalty": s.STRING}, ("rate", "target", "met", "breaches", "total_penalty"),
                      description="intervention delays: on time ÷ (closed + open overdue), breaches, penalties"),
-     "penalties_eur": s.STRING},
+     "penalties_eur": s.STRING,
+     "trend": s.array(s.obj({"month": s.STRING, "penalties_eur": s.STRING,
+                             **{c: s.obj({"value": _SHARE, "met": s.nullable(s.BOOLEAN)}, ("value", "met"))
+                                for c in ("energy", "equipment", "it", "delays")}},
+                            ("month", "energy", "equipment", "it", "delays", "penalties_eur")),
+                      description="with months > 1: each clause's figure and verdict, the months ending with this "
+                                  "one, oldest first")},
     ("month", "computed_at", "energy", "equipment", "it", "delays", "penalties_eur"),
 )
 
@@ -43,13 +53,47 @@ MONTH = s.obj(
     "The contract's clauses of a month from raw data: energy savings, equipment and IT availability, "
     "intervention delays and penalties, each with its target and verdict (rows: `citypilot contract explain`)",
     tags=["contract"],
-    query=(Param("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "YYYY-MM; default: this month"),),
+    query=(Param("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "YYYY-MM; default: this month"),
+           Param("months", {"type": "integer", "minimum": 1, "maximum": 13, "default": 1},
+                 "the trend over this many months ending with `month` (past months cached a few minutes)")),
     responses={200: Reply(MONTH, "The month's clauses")},
 )
 def contract_month_figures() -> Response:
-    month = request.args.get("month") or sla.month_of(dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    month = request.args.get("month") or sla.month_of(now)
+    months = _months_arg()
     with work() as session:
-        data = contract_month(session, month)
+        data = contract_month(session, month, now=now)
+        if months > 1:
+            current = sla.month_of(now)
+            data["trend"] = [clause_figures(data) if m == month else _past(session, m, now) if m < current
+                             else clause_figures(contract_month(session, m, now=now))
+                             for m in months_before(month, months)]
     data.pop("cabinets")  # per cabinet and per breach: the report and `contract explain` list them
     data["delays"].pop("rows")
     return respond(data)
+
+
+#: Past months' figures per process: ((database, month) → (when computed, figures)), kept PAST_TTL_S seconds.
+PAST_TTL_S = 3600
+_past_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+_past_lock = threading.Lock()
+
+
+def _months_arg() -> int:
+    raw = request.args.get("months") or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 13:
+        raise ValidationError(FieldError("months", f"{raw!r}: expected a whole number from 1 to 13"))
+    return int(raw)
+
+
+def _past(session: Any, month: str, now: dt.datetime) -> dict[str, Any]:
+    key = (str(session.get_bind().url), month)
+    with _past_lock:
+        found = _past_cache.get(key)
+    if found is not None and time.monotonic() - found[0] < PAST_TTL_S:
+        return found[1]
+    figures = clause_figures(contract_month(session, month, now=now))
+    with _past_lock:
+        _past_cache[key] = (time.monotonic(), figures)
+    return figures

@@ -208,6 +208,21 @@ STRINGS = {
     "proof_track": _("Vehicle track %(from)s – %(to)s"),
     "proof_by_vehicle": _("stamped by the vehicle"),
     "proof_failed": _("No proof: %(message)s"),
+    # contract panel (contract.js)
+    "contract_title": _("Contract"),
+    "contract_month": _("Month %(month)s, so far"),
+    "contract_energy": _("Energy saved"),
+    "contract_equipment": _("Light points lit"),
+    "contract_it": _("IT availability"),
+    "contract_delays": _("Interventions on time"),
+    "contract_target": _("target"),
+    "contract_met": _("met"),
+    "contract_missed": _("not met"),
+    "contract_none": _("no figure"),
+    "contract_trend": _("%(clause)s over the last months: %(values)s"),
+    "contract_penalties": _("Penalties this month: %(amount)s (%(breaches)s late interventions)"),
+    "contract_computed": _("Computed from raw data at %(when)s · citypilot contract explain"),
+    "contract_error": _("The contract's figures could not be read: %(message)s"),
 }
 
 

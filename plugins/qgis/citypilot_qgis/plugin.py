@@ -8,14 +8,15 @@ from typing import Any
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsSettings, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QInputDialog, QMessageBox
+from qgis.PyQt.QtWidgets import QInputDialog, QMessageBox
 
 from .logic.client import ApiFailure, Client
 from .logic.edits import Outcome, conflict_rows
 from .logic.kinds import Kind, parse_kinds
+from .logic.live import StateChange
 from .logic.orders import create_order_for
 from .logic.work import may_create_order, may_edit
-from .ui import auth
+from .ui import auth, messages
 from .ui.connect_dialog import ConnectDialog
 from .ui.docks import AlarmsDock, OrdersDock
 from .ui.editing import EditController, edit_layer
@@ -23,7 +24,9 @@ from .ui.feeds_tool import FeedsTool
 from .ui.i18n import install_translation, language, tr
 from .ui.importer import import_layer, rejects_layer
 from .ui.layers import KIND_PROPERTY, citypilot_layers, load_group, refresh, selected_codes
-from .ui.live import refresh_live
+from .ui.live import apply_changes, refresh_live
+from .ui.qt_compat import QAction
+from .ui.stream import LiveStream
 
 HERE = os.path.dirname(__file__)
 REFRESH_S = 30
@@ -42,9 +45,11 @@ class CityPilotPlugin:
         self.timer = QTimer()
         self.timer.timeout.connect(self.refresh)
         self.feeds_tool: FeedsTool | None = None
+        self.stream: LiveStream | None = None
 
     # -- QGIS's plugin interface ------------------------------------------------------------------
     def initGui(self) -> None:  # the name QGIS calls
+        self._stop_logging = messages.start(self.iface.messageBar())
         self.toolbar = self.iface.addToolBar("CityPilot")
         self.toolbar.setObjectName("CityPilotToolbar")
         icon = QIcon(os.path.join(HERE, "icon.svg"))
@@ -57,11 +62,13 @@ class CityPilotPlugin:
 
     def unload(self) -> None:
         self.timer.stop()
+        self._stop_stream()
         for action in self.actions:
             self.iface.removePluginWebMenu("CityPilot", action)
         for dock in self.docks:
             self.iface.removeDockWidget(dock)
         self.toolbar.deleteLater()
+        self._stop_logging()
 
     def _action(self, text: str, slot: Any, icon: QIcon | None = None) -> QAction:
         action = QAction(icon or QIcon(), text, self.iface.mainWindow())
@@ -77,7 +84,7 @@ class CityPilotPlugin:
         dialog = ConnectDialog(saved[0] if saved else "", self.iface.mainWindow())
         if saved and (token := auth.load_token(saved[1])):
             dialog.token.setText(token)
-        if not dialog.exec_() or dialog.client is None:
+        if not dialog.exec() or dialog.client is None:
             return
         auth.save_token(dialog.client.base, dialog.me.get("name", ""), dialog.client.token or "",
                         saved[1] if saved else None)
@@ -92,18 +99,34 @@ class CityPilotPlugin:
         self.refresh_live(list(layers.values()))
         for dock in self.docks:
             self.iface.removeDockWidget(dock)
-        canvas, bar = self.iface.mapCanvas(), self.iface.messageBar()
-        self.docks = [AlarmsDock(tr("CityPilot alarms"), client, role or "", language(), canvas, bar),
-                      OrdersDock(tr("CityPilot work orders"), client, role or "", language(), canvas, bar)]
+        canvas = self.iface.mapCanvas()
+        self.docks = [AlarmsDock(tr("CityPilot alarms"), client, role or "", language(), canvas),
+                      OrdersDock(tr("CityPilot work orders"), client, role or "", language(), canvas)]
         for dock in self.docks:
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.reload()
         self.timer.start(int(QgsSettings().value("citypilot/refresh_s", REFRESH_S)) * 1000)
-        self.iface.messageBar().pushSuccess("CityPilot", tr("Connected to {} as {} ({})", client.base,
+        self._stop_stream()
+        if role not in (None, "", "public"):  # live data is not public
+            self.stream = LiveStream(client, self.apply_stream, lambda: self.refresh_live(self._layers()))
+            self.stream.start()
+        messages.success(tr("Connected to {} as {} ({})", client.base,
                                                             client.me().get("name"), role))
 
+    def _layers(self) -> list[QgsVectorLayer]:
+        return citypilot_layers(QgsProject.instance())
+
+    def _stop_stream(self) -> None:
+        if self.stream is not None:
+            self.stream.stop()
+            self.stream = None
+
+    def apply_stream(self, changes: list[StateChange]) -> int:
+        """The live stream's state changes drawn on the layers (one batch, one redraw)."""
+        return apply_changes(QgsProject.instance(), self._layers(), changes)
+
     def refresh(self) -> None:
-        layers = citypilot_layers(QgsProject.instance())
+        layers = self._layers()
         refresh(layers)
         self.refresh_live(layers)
         for dock in self.docks:
@@ -114,7 +137,7 @@ class CityPilotPlugin:
         layer = self.iface.activeLayer()
         kind = self.kinds.get(layer.customProperty(KIND_PROPERTY)) if isinstance(layer, QgsVectorLayer) else None
         if self.client is None or kind is None:
-            self.iface.messageBar().pushWarning("CityPilot", tr("Connect, then choose a CityPilot layer"))
+            messages.warning(tr("Connect, then choose a CityPilot layer"))
             return None
         return layer, kind
 
@@ -122,17 +145,25 @@ class CityPilotPlugin:
         """The live states of what the map shows (layers hidden at this scale are not read)."""
         if self.client is None or self.role in (None, "", "public"):  # live data is not public
             return
+        bbox = self.visible_bbox()
+        if bbox is None:  # the map shows nothing yet (no extent): read when it does, on the next refresh
+            return
         try:
-            refresh_live(QgsProject.instance(), self.client, layers, self.visible_bbox(),
+            refresh_live(QgsProject.instance(), self.client, layers, bbox,
                          self.iface.mapCanvas().scale())
         except ApiFailure as failure:
-            self.iface.messageBar().pushWarning("CityPilot", tr("Live states not read: {}", failure.message))
+            messages.warning(tr("Live states not read: {}", failure.message))
 
-    def visible_bbox(self) -> tuple[float, float, float, float]:
+    def visible_bbox(self) -> tuple[float, float, float, float] | None:
+        """What the map shows, in WGS84; None while it shows no area."""
         canvas = self.iface.mapCanvas()
+        if canvas.extent().isEmpty():
+            return None
         to_wgs84 = QgsCoordinateTransform(canvas.mapSettings().destinationCrs(),
                                           QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance())
         box = to_wgs84.transformBoundingBox(canvas.extent())
+        if not box.width() > 0 or not box.height() > 0:
+            return None
         return box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()
 
     def edit_current(self) -> EditController | None:
@@ -140,7 +171,7 @@ class CityPilotPlugin:
         if current is None or self.client is None:
             return None
         if not may_edit(self.role):
-            self.iface.messageBar().pushWarning("CityPilot", tr("Your role may not edit the inventory"))
+            messages.warning(tr("Your role may not edit the inventory"))
             return None
         _, kind = current
         layer = edit_layer(self.client, kind, language(), bbox=self.visible_bbox())
@@ -154,22 +185,21 @@ class CityPilotPlugin:
         """The conflict dialog: the fields changed on both sides; "keep mine" or "take theirs"."""
         rows = "\n".join(f"• {name}: {tr('mine')} = {mine!s} · {tr('theirs')} = {theirs!s}"
                          for name, mine, theirs in conflict_rows(outcome))
-        box = QMessageBox(QMessageBox.Warning, tr("Changed by someone else"),
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("Changed by someone else"),
                           tr("Asset {} was changed on the server since you loaded it.", outcome.change.asset_id)
                           + "\n\n" + rows, parent=self.iface.mainWindow())
-        mine = box.addButton(tr("Keep mine"), QMessageBox.AcceptRole)
-        box.addButton(tr("Take theirs"), QMessageBox.RejectRole)
-        box.exec_()
+        mine = box.addButton(tr("Keep mine"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(tr("Take theirs"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
         return "mine" if box.clickedButton() is mine else "theirs"
 
     def saved(self, outcomes: list[Outcome]) -> None:
         controller = next((c for c in self.controllers if c.outcomes is outcomes), None)
         problems = controller.problems(language()) if controller else []
-        bar = self.iface.messageBar()
         if problems:
-            bar.pushCritical("CityPilot", tr("Refused by the server:") + " " + "; ".join(problems))
+            messages.error(tr("Refused by the server:") + " " + "; ".join(problems))
         else:
-            bar.pushSuccess("CityPilot", tr("{} change(s) saved in CityPilot", len(outcomes)))
+            messages.success(tr("{} change(s) saved in CityPilot", len(outcomes)))
         refresh(citypilot_layers(QgsProject.instance()))
 
     # -- tools ------------------------------------------------------------------------------------
@@ -181,7 +211,7 @@ class CityPilotPlugin:
 
     def _report_feeds(self, code: str, counts: dict[str, int]) -> None:
         total = sum(counts.values())
-        self.iface.messageBar().pushInfo("CityPilot", tr("{} feeds {} asset(s) on the map", code, total))
+        messages.info(tr("{} feeds {} asset(s) on the map", code, total))
 
     def order_from_selection(self) -> None:
         current = self._current_kind()
@@ -189,11 +219,11 @@ class CityPilotPlugin:
             return
         layer, kind = current
         if not may_create_order(self.role):
-            self.iface.messageBar().pushWarning("CityPilot", tr("Your role may not open work orders"))
+            messages.warning(tr("Your role may not open work orders"))
             return
         codes = selected_codes(layer)
         if not codes:
-            self.iface.messageBar().pushWarning("CityPilot", tr("Select the assets first"))
+            messages.warning(tr("Select the assets first"))
             return
         description, ok = QInputDialog.getText(self.iface.mainWindow(), tr("Work order"), tr("Description"))
         if not ok:
@@ -202,9 +232,9 @@ class CityPilotPlugin:
             order = create_order_for(self.client, kind.name, kind.family, codes, self.role, self.visible_bbox(),
                                      description)
         except (ApiFailure, ValueError) as exc:
-            self.iface.messageBar().pushCritical("CityPilot", str(exc))
+            messages.error(str(exc))
             return
-        self.iface.messageBar().pushSuccess("CityPilot", tr("Work order {} opened", order["id"]))
+        messages.success(tr("Work order {} opened", order["id"]))
         for dock in self.docks:
             dock.reload()
 
@@ -212,7 +242,7 @@ class CityPilotPlugin:
         """Dry run first (nothing written: what would be imported, rejected, set aside), then the import."""
         layer = self.iface.activeLayer()
         if self.client is None or not isinstance(layer, QgsVectorLayer) or not may_edit(self.role):
-            self.iface.messageBar().pushWarning("CityPilot", tr("Connect as an editor and choose a layer"))
+            messages.warning(tr("Connect as an editor and choose a layer"))
             return
         names = [k.label(language()) for k in self.kinds.values()]
         chosen, ok = QInputDialog.getItem(self.iface.mainWindow(), tr("Import"), tr("Asset kind"), names, 0, False)
@@ -225,13 +255,13 @@ class CityPilotPlugin:
                          trial["imported"], trial["rejected"], trial["duplicates"])
             answer = QMessageBox.question(self.iface.mainWindow(), tr("Import"),
                                           tr("Dry run:") + " " + summary + "\n\n" + tr("Import now?"))
-            if answer != QMessageBox.Yes:
+            if answer != QMessageBox.StandardButton.Yes:
                 return
             report = import_layer(self.client, layer, kind.name, dry_run=False)
         except (ApiFailure, RuntimeError) as exc:
-            self.iface.messageBar().pushCritical("CityPilot", str(exc))
+            messages.error(str(exc))
             return
         rejects_layer(self.client, report, tr("{} — rejected rows", layer.name()))
-        self.iface.messageBar().pushSuccess("CityPilot", tr("{} imported, {} rejected", report["imported"],
+        messages.success(tr("{} imported, {} rejected", report["imported"],
                                                             report["rejected"]))
         refresh(citypilot_layers(QgsProject.instance()))

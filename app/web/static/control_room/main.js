@@ -2,6 +2,7 @@
 import { api } from './api.js';
 import { AlarmList } from './alarms.js';
 import { Commands } from './commands.js';
+import { ContractPanel } from './contract.js';
 import { Counters } from './counters.js';
 import { announce, fmtNumber, h, stateLabel, t } from './i18n.js';
 import { CityMap } from './map.js';
@@ -38,6 +39,7 @@ panel.onLoaded = (feature) => {
 const openAsset = (id, options) => panel.open(id, options);
 const alarms = new AlarmList(document.getElementById('cr-alarm-list'), document.getElementById('cr-alarm-count'),
   { showOnMap, openAsset });
+const contract = new ContractPanel(document.getElementById('cr-contract'));
 const orders = new OrdersPanel(document.getElementById('cr-orders'), city, { showOnMap });
 const commands = new Commands(city, {
   box: document.getElementById('cr-command'), pending: document.getElementById('cr-pending'), drawButton: addDrawButton(city),
@@ -98,6 +100,7 @@ function loadAll() {
   vehicles.load().catch(() => {});
   commands.loadPending();
   orders.load();
+  setTimeout(() => contract.load(), 2000); // the contract's figures take seconds to compute: after the live parts
 }
 
 const batch = new FrameBatch((states, positions) => {
@@ -118,4 +121,4 @@ stream.open();
 loadAll();
 
 // For tests and the curious: the page's parts.
-window.controlRoom = { city, vehicles, counters, alarms, panel, commands, orders, batch, stream };
+window.controlRoom = { city, vehicles, counters, alarms, panel, commands, orders, contract, batch, stream };

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .client import Client
 
@@ -30,6 +31,30 @@ class LiveState:
     code: str
     state: str
     since: str | None
+    asset_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """A ``state`` event of the live stream: the asset (by id: the stream does not carry codes) and its state."""
+
+    kind: str
+    asset_id: int
+    state: str
+    since: str | None
+
+
+def state_change(data: Any) -> StateChange | None:
+    """The stream's ``state`` event data as a :class:`StateChange` (None when it is not one)."""
+    if not isinstance(data, dict) or not isinstance(data.get("asset_id"), int) or not data.get("kind"):
+        return None
+    state = data.get("state") if data.get("state") in STATES else "unknown"
+    return StateChange(str(data["kind"]), int(data["asset_id"]), str(state), data.get("since") or data.get("ts"))
+
+
+def latest(changes: Iterable[StateChange]) -> dict[tuple[str, int], StateChange]:
+    """The last change of each asset (a burst of events is drawn once, as it ends)."""
+    return {(c.kind, c.asset_id): c for c in changes}
 
 
 def live_states(client: Client, kind: str, bbox: Iterable[float] | None = None) -> dict[str, LiveState]:
@@ -42,6 +67,8 @@ def live_states(client: Client, kind: str, bbox: Iterable[float] | None = None) 
         code = item.get("code")
         if code:
             state = item.get("state") if item.get("state") in STATES else "unknown"
-            found[str(code)] = LiveState(str(code), str(state), item.get("state_since"))
+            asset_id = item.get("asset_id")
+            found[str(code)] = LiveState(str(code), str(state), item.get("state_since"),
+                                         asset_id if isinstance(asset_id, int) else None)
     return found
 

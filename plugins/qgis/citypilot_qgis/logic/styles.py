@@ -13,7 +13,7 @@ from .live import ALERTING, STATE_COLOURS, STATE_LABELS
 
 QGIS_VERSION = "3.22.16"
 #: Status → fill colour (in service like the control room's ``ok``; planned and removed muted).
-STATUS_COLOURS = {"in_service": "#2e9d46", "planned": "#97a3af", "out_of_service": "#d62728",
+STATUS_COLOURS = {"in_service": "#2e9d46", "planned": "#97a3af", "out_of_service": "#4d5a66",
                   "removed": "#c7ccd1"}
 DEFAULT_COLOUR = "#2e9d46"
 STATUS_LABELS = {"in_service": {"en": "in service", "fr": "en service"}, "planned": {"en": "planned", "fr": "projeté"},

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject
-from qgis.gui import QgsMapCanvas, QgsMessageBar
+from qgis.gui import QgsMapCanvas
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,6 +23,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..logic.client import ApiFailure, Client
 from ..logic.work import ALARM_LABELS, Row, alarm_rows, label, may_acknowledge, may_assign, order_rows
+from . import messages
 from .i18n import tr
 
 PAGE = 50
@@ -48,11 +49,10 @@ class ListDock(QDockWidget):
     filters: Sequence[tuple[str, Sequence[str]]] = ()  # (API parameter, values; the first is the default)
     words: Mapping[str, Mapping[str, str]] | None = None  # the labels that differ from the orders' ones
 
-    def __init__(self, title: str, client: Client, role: str, language: str, canvas: QgsMapCanvas,
-                 bar: QgsMessageBar | None = None) -> None:
+    def __init__(self, title: str, client: Client, role: str, language: str, canvas: QgsMapCanvas) -> None:
         super().__init__(title)
         self.setObjectName(f"CityPilot{type(self).__name__}")
-        self.client, self.role, self.language, self.canvas, self.bar = client, role, language, canvas, bar
+        self.client, self.role, self.language, self.canvas = client, role, language, canvas
         self.rows: list[Row] = []
         self.cursors: list[str | None] = [None]
         self.next_cursor: str | None = None
@@ -71,8 +71,8 @@ class ListDock(QDockWidget):
         layout.addLayout(bar_row)
         self.table = QTableWidget(0, len(self.headers))
         self.table.setHorizontalHeaderLabels([tr(h) for h in self.headers])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._enable)
         layout.addWidget(self.table)
         actions = QHBoxLayout()
@@ -158,8 +158,7 @@ class ListDock(QDockWidget):
             zoom_to(self.canvas, row.lon, row.lat)
 
     def say(self, text: str, error: bool = False) -> None:
-        if self.bar is not None:
-            (self.bar.pushCritical if error else self.bar.pushSuccess)("CityPilot", text)
+        (messages.error if error else messages.success)(text)
 
 
 def _cursor(link: str | None) -> str | None:

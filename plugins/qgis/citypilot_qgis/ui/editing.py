@@ -19,25 +19,25 @@ from qgis.core import (
     QgsProject,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..logic.client import Client
 from ..logic.edits import EditSession, Op, Outcome, Status, commit, keep_mine
 from ..logic.kinds import Kind
 from .layers import KIND_PROPERTY, apply_style
+from .qt_compat import BOOL, DOUBLE, INT, STRING
 
 EDIT_PROPERTY = "citypilot/edit"
-_TYPES = {"integer": QVariant.Int, "number": QVariant.Double, "boolean": QVariant.Bool, "reference": QVariant.Int}
+_TYPES = {"integer": INT, "number": DOUBLE, "boolean": BOOL, "reference": INT}
 #: Returns ``"mine"`` or ``"theirs"`` for a conflicting change (the dialog; tests decide directly).
 ConflictChoice = Callable[[Outcome], str]
 
 
 def fields_of(kind: Kind) -> QgsFields:
     fields = QgsFields()
-    fields.append(QgsField("id", QVariant.Int))
-    fields.append(QgsField("version", QVariant.Int))
+    fields.append(QgsField("id", INT))
+    fields.append(QgsField("version", INT))
     for attribute in kind.attributes:
-        fields.append(QgsField(attribute.name, _TYPES.get(attribute.type, QVariant.String)))
+        fields.append(QgsField(attribute.name, _TYPES.get(attribute.type, STRING)))
     return fields
 
 

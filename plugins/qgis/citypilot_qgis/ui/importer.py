@@ -20,7 +20,7 @@ def write_geopackage(layer: QgsVectorLayer, folder: str) -> str:
     options.layerName = "layer"
     error, message, *_ = QgsVectorFileWriter.writeAsVectorFormatV3(layer, path, QgsCoordinateTransformContext(),
                                                                      options)
-    if error != QgsVectorFileWriter.NoError:
+    if error != QgsVectorFileWriter.WriterError.NoError:
         raise RuntimeError(f"could not write the layer for the import: {message}")
     return path
 

@@ -4,7 +4,7 @@ refused fields named, a stale edit surfaced as a conflict (theirs or mine), dele
 from __future__ import annotations
 
 import pytest
-from qgis.core import QgsGeometry, QgsPointXY, QgsVectorLayer
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
 
 from citypilot_qgis.logic.edits import Outcome, Status, conflict_rows
 from citypilot_qgis.ui.editing import EditController, edit_layer
@@ -115,3 +115,43 @@ def test_delete_retires_the_asset(qgis_app, city, kinds, choices) -> None:
     assert layer.deleteFeature(feature.id())
     assert layer.commitChanges()
     assert city.client("planner").asset(feature["id"])["properties"]["status"] == "removed"
+
+
+def _new_cabinet(layer: QgsVectorLayer, code: str | None, name: str, lon: float, lat: float):
+    feature = QgsFeature(layer.fields())
+    feature["code"] = code
+    feature["name"] = name
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
+    return feature
+
+
+def test_a_feature_added_in_qgis_is_created_with_its_id_version_and_author(qgis_app, city, kinds, choices) -> None:
+    edits = controller(city, kinds, choices)
+    layer = edits.layer
+    layer.startEditing()
+    assert layer.addFeature(_new_cabinet(layer, "ARM-QGIS-NEW", "Armoire posée dans QGIS", 5.041, 47.322))
+    assert layer.commitChanges()
+
+    assert [o.status for o in edits.outcomes] == [Status.SAVED]
+    (kept,) = [f for f in layer.getFeatures() if f["code"] == "ARM-QGIS-NEW"]
+    assert kept["id"] and kept["version"] == 1
+    server = city.client("planner").asset(kept["id"])
+    assert server["properties"]["name"] == "Armoire posée dans QGIS"
+    assert server["geometry"]["coordinates"] == pytest.approx([5.041, 47.322], abs=1e-6)
+    assert city.client("planner").history(kept["id"])[-1]["actor"] == "planner"
+
+
+def test_a_refused_new_feature_is_named_and_not_kept(qgis_app, city, kinds, choices) -> None:
+    edits = controller(city, kinds, choices)
+    layer = edits.layer
+    taken = _first(layer)["code"]
+    before = layer.featureCount()
+    layer.startEditing()
+    assert layer.addFeature(_new_cabinet(layer, taken, "Doublon", 5.042, 47.323))
+    assert layer.commitChanges()
+
+    (outcome,) = edits.outcomes
+    assert outcome.status is not Status.SAVED
+    assert edits.problems()[0].startswith(f"{taken}")
+    assert "code" in edits.problems()[0]
+    assert layer.featureCount() == before

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from qgis.core import (
+    QgsApplication,
     QgsCategorizedSymbolRenderer,
     QgsExpressionContextUtils,
     QgsFeatureRequest,
@@ -15,7 +19,8 @@ from qgis.core import (
 from citypilot_qgis.logic.live import STATE_COLOURS
 from citypilot_qgis.logic.styles import CLASS_EXPRESSION
 from citypilot_qgis.ui.layers import GROUP, citypilot_layers, collection_uri, load_group, refresh, select_codes
-from citypilot_qgis.ui.live import refresh_live
+from citypilot_qgis.ui.live import apply_changes, refresh_live
+from citypilot_qgis.ui.stream import LiveStream
 
 
 def test_oapif_provider_loads_every_public_collection_with_the_servers_count(qgis_app, city, collections) -> None:
@@ -111,3 +116,54 @@ def test_a_live_state_change_is_seen_in_the_layer_keeping_the_selection(qgis_new
 
 def _state(layer: QgsVectorLayer, code: str) -> str | None:
     return next(f["live_state"] for f in layer.getFeatures() if f["code"] == code)
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float = 15.0) -> bool:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        QgsApplication.processEvents()
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_live_stream_redraws_a_change_in_one_batch_keeping_the_selection(qgis_new_project, city, kinds,
+                                                                             collections) -> None:
+    project = QgsProject.instance()
+    layer = load_group(project, city.base, kinds.values(), collections, "en")["luminaire"]
+    box = (5.035, 47.315, 5.045, 47.32)
+    inside = [f for f in layer.getFeatures(QgsFeatureRequest().setFilterRect(QgsRectangle(*box)))]
+    lamp, other = inside[0]["code"], inside[1]["code"]
+    city.report(lamp, "ok")
+    operator = city.client("operator")
+    refresh_live(project, operator, [layer], box)
+    select_codes(layer, [other])
+    batches: list[int] = []
+    ups: list[bool] = []
+    stream = LiveStream(operator, lambda changes: batches.append(apply_changes(project, [layer], changes)),
+                        lambda: None, ups.append)
+    stream.start()
+    try:
+        assert _wait(lambda: stream.connected), "the stream did not open"
+        city.report(lamp, "fault")
+        assert _wait(lambda: _state(layer, lamp) == "fault"), "the change did not reach the layer"
+        assert batches == [1]
+        assert [f["code"] for f in layer.selectedFeatures()] == [other]
+    finally:
+        stream.stop()
+    assert ups == [True, False]
+
+
+def test_a_refused_token_is_not_retried(qgis_app, city) -> None:
+    client = city.client("operator")
+    client.token = "not-a-token"
+    stream = LiveStream(client, lambda changes: None, lambda: None, retry_ms=50)
+    stream.start()
+    try:
+        assert _wait(lambda: stream._reply is None)  # answered 401 and closed
+        time.sleep(0.2)
+        QgsApplication.processEvents()
+        assert stream._reply is None and not stream.connected  # no new attempt with the same token
+    finally:
+        stream.stop()

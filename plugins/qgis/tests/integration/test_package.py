@@ -39,6 +39,7 @@ def test_the_zip_holds_valid_metadata_icon_licence_and_translations(built: Path)
         names = set(archive.namelist())
         metadata = configparser.ConfigParser()
         metadata.read_string(archive.read("citypilot_qgis/metadata.txt").decode())
+        licence = archive.read("citypilot_qgis/LICENSE").decode()
     general = metadata["general"]
     assert all(general.get(key) for key in REQUIRED), [k for k in REQUIRED if not general.get(k)]
     assert general["version"] == version
@@ -46,6 +47,9 @@ def test_the_zip_holds_valid_metadata_icon_licence_and_translations(built: Path)
     assert f"citypilot_qgis/{general['icon']}" in names
     assert {"citypilot_qgis/LICENSE", "citypilot_qgis/i18n/fr.qm", "citypilot_qgis/__init__.py"} <= names
     assert any(n.startswith("citypilot_qgis/_vendor/qgis_plugin_tools/") for n in names)
+    assert general.get("license") == "AGPL-3.0-or-later"
+    assert "GNU AFFERO GENERAL PUBLIC LICENSE" in licence and "TERMS AND CONDITIONS" in licence
+    assert "13. Remote Network Interaction" in licence  # the full text, not only a notice
     assert not any("/tests/" in n or n.endswith(".pyc") for n in names)
 
 
@@ -61,4 +65,7 @@ def test_the_plugin_loads_from_the_zip_in_qgis(built: Path, tmp_path: Path, qgis
     plugin.initGui()
     assert plugin.actions[0].text() == "Connect to CityPilot…"
     assert len(plugin.actions) == 6
+    # its messages go through the bundled qgis-plugin-tools (QGIS has no such package installed)
+    logging_module = sys.modules["citypilot_qgis._vendor.qgis_plugin_tools.tools.custom_logging"]
+    assert Path(logging_module.__file__).is_relative_to(tmp_path)
     plugin.unload()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from qgis.core import QgsApplication, QgsProject
+from qgis.core import Qgis, QgsApplication, QgsProject
 
 from citypilot_qgis.logic.orders import create_order_for
 from citypilot_qgis.plugin import CityPilotPlugin
@@ -130,3 +130,21 @@ def test_the_token_is_kept_in_the_auth_database_not_in_the_project(qgis_new_proj
     saved = tmp_path / "city.qgs"
     assert project.write(str(saved))
     assert city.tokens["planner"] not in saved.read_text()
+
+
+def test_a_message_shows_in_the_bar_and_stays_in_the_citypilot_log(plugin, city, qgis_iface) -> None:
+    """Through qgis-plugin-tools' loggers: the bar shows it, the log panel's "CityPilot" tab keeps it."""
+    logged: list[tuple[str, str]] = []
+    QgsApplication.messageLog().messageReceived.connect(lambda text, tag, level: logged.append((tag, text)))
+    plugin.open(city.client("planner"), "planner")
+    plugin.timer.stop()
+    qgis_iface.messageBar().clear_messages()
+    cabinets = next(la for la in citypilot_layers(QgsProject.instance())
+                    if la.customProperty("citypilot/kind") == "cabinet")
+    cabinets.removeSelection()
+    qgis_iface.setActiveLayer(cabinets)
+    plugin.order_from_selection()  # nothing selected
+    QgsApplication.processEvents()
+    assert qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning) == ["Select the assets first:"]
+    assert ("CityPilot", "Select the assets first") in logged
+    assert not any("Live states not read" in text for _, text in logged)  # a map with no area yet reads nothing

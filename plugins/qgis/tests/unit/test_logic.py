@@ -54,6 +54,17 @@ def test_qml_is_a_categorised_style_with_forms_and_constraints() -> None:
     assert "31,119,180,178" in ET.tostring(line).decode()
 
 
+def test_each_legend_class_of_a_status_kind_has_its_own_colour() -> None:
+    """A fault and an asset taken out of service must not look alike on the map or in the legend."""
+    luminaire, _ = parse_kinds(SPEC)
+    root = ET.fromstring(qml(luminaire, "en").split("'SYSTEM'>", 1)[1])
+    colours = {s.get("name"): s.find("layer/Option/Option[@name='color']").get("value")
+               for s in root.iter("symbol")}
+    legend = {c.get("label"): colours[c.get("symbol")] for c in root.iter("category") if c.get("value")}
+    assert set(legend) >= {"fault", "unreachable", "in service", "out of service", "planned", "removed"}
+    assert len(set(legend.values())) == len(legend), legend
+
+
 def test_colours() -> None:
     assert rgba("#2e9d46") == "46,157,70,255"
     assert rgba("nonsense", 0.5) == "46,157,70,128"
@@ -89,3 +100,23 @@ def test_rows_orders_and_feeds() -> None:
         order_from_selection("lighting", [], "operator")
     assert fed_codes({"items": [{"kind": "pole", "code": "P1"}, {"kind": "pole", "code": "P2"}]}) == {
         "pole": {"P1", "P2"}}
+
+
+def test_server_sent_events_are_read_across_any_chunking() -> None:
+    from citypilot_qgis.logic.live import latest, state_change
+    from citypilot_qgis.logic.sse import SseParser
+
+    text = ('retry: 5000\n: connected\n\nevent: state\ndata: {"asset_id": 7, "kind": "luminaire", '
+            '"state": "fault", "since": "2026-12-07T10:00:00Z", "ts": "x"}\n\n: keepalive\n\n'
+            'event: resync\ndata: {"type": "resync"}\n\nevent: state\ndata: {"asset_id": 7, "kind": "luminaire", '
+            '"state": "éteint?"}\n\nevent: state\ndata: {broken\n\n').encode()
+    whole = SseParser().feed(text)
+    parser = SseParser()
+    pieces = [parser.feed(text[i:i + 7]) for i in range(0, len(text), 7)]  # splits lines and the é
+    assert [e for piece in pieces for e in piece] == whole
+    assert [name for name, _ in whole] == ["state", "resync", "state"]
+    changes = [c for c in (state_change(data) for _, data in whole) if c]
+    assert changes[0].state == "fault" and changes[0].since == "2026-12-07T10:00:00Z"
+    assert changes[1].state == "unknown"  # a state the plugin does not know is drawn as unknown
+    assert list(latest(changes).values()) == [changes[1]]  # a burst: the last state of each asset
+    assert state_change({"type": "resync"}) is None
