@@ -55,6 +55,7 @@ class Served:
     home: Path
     port: int
     process: Process | None = None
+    env: dict[str, str] | None = None
 
     @property
     def base(self) -> str:
@@ -62,7 +63,8 @@ class Served:
 
     def start(self) -> None:
         self.process = start_cli(["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-                                  "--threads", "16"], self.db_url, self.home, "serve", {"CITYPILOT_AUTH_CACHE_S": "1"})
+                                  "--threads", "16"], self.db_url, self.home, "serve",
+                                 {"CITYPILOT_AUTH_CACHE_S": "1", **(self.env or {})})
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -377,4 +379,40 @@ def test_a_cold_first_load_weighs_under_200_kb_compressed(
         assert sum(e["body"] for e in loaded) > 250_000  # what it would weigh uncompressed
     finally:
         context.close()
+    assert errors == []
+
+
+def test_when_the_session_expires_the_page_says_so_and_the_queued_work_is_sent_after_signing_in_again(
+        browser, guard, errors, tablet_db_url: str, tablet_people: People, my_crew: int, tablet_engine: Engine,
+        tmp_path: Path) -> None:
+    short = Served(tablet_db_url, tmp_path / "home", free_port(), env={"CITYPILOT_SESSION_HOURS": str(8 / 3600)})
+    short.start()  # sessions of 8 seconds
+    (lamp, _), = lamps_near(tablet_engine, *DARCY, 1, offset=900)
+    order = assigned(tablet_engine, lamp, my_crew, 15, priority="normal", description="Session courte")
+    context, page = tablet(browser, OriginGuard(short.base), errors, where=lonlat(tablet_engine, lamp))
+    try:
+        sign_in(page, short.base)
+        page.goto(f"{short.base}/crew/#/order/{order}")
+        page.wait_for_selector(f"#ct-order[data-id='{order}']")
+        page.wait_for_timeout(9000)  # the session ends
+        page.locator("#ct-moves button[data-to='en_route']").tap()
+        banner = page.locator("#ct-refused .ct-signed-out")
+        banner.wait_for()
+        assert "session a expiré" in banner.inner_text() and "reconnectez-vous" in banner.inner_text()
+        assert queued(page) == 1 and page.locator("#ct-queue").get_attribute("data-count") == "1"
+        assert scalar(tablet_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "assigned"
+        with page.expect_navigation():
+            banner.locator("a.ct-button").tap()
+        page.fill("input[name=username]", "crew")
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        page.wait_for_selector("#ct-main[data-ready='true']")
+        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
+        assert page.locator("#ct-refused").is_hidden()
+    finally:
+        context.close()
+        short.stop()
+    assert scalar(tablet_engine, "SELECT count(*) FROM work_order_events WHERE order_id = :o AND to_state = "
+                                 "'en_route'", o=order) == 1  # kept while signed out, then applied once
     assert errors == []
