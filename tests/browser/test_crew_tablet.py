@@ -416,3 +416,36 @@ def test_when_the_session_expires_the_page_says_so_and_the_queued_work_is_sent_a
     assert scalar(tablet_engine, "SELECT count(*) FROM work_order_events WHERE order_id = :o AND to_state = "
                                  "'en_route'", o=order) == 1  # kept while signed out, then applied once
     assert errors == []
+
+
+#: 30 base map tiles over Dijon at zoom 14, fetched one after the other through the service worker; then what the
+#: tile cache holds (its keys, oldest first) and the answers' statuses.
+FETCH_TILES = """async () => {
+  const urls = [];
+  for (let i = 0; i < 30; i += 1) urls.push(`/api/v1/basemap/14/${8419 + (i % 6)}/${5737 + Math.floor(i / 6)}.mvt`);
+  const statuses = [];
+  for (const url of urls) statuses.push((await fetch(url, { credentials: 'same-origin' })).status);
+  const keys = (await (await caches.open('crew-tiles-v1')).keys()).map((r) => new URL(r.url).pathname);
+  return { urls, statuses, keys };
+}"""
+
+
+def test_the_tile_cache_never_exceeds_its_bound_and_drops_the_oldest_first(
+        browser, guard, errors, tablet_db_url: str, tablet_people: People, my_crew: int, tmp_path: Path) -> None:
+    bounded = Served(tablet_db_url, tmp_path / "home", free_port(), env={"CITYPILOT_CREW_TILES": "12"})
+    bounded.start()
+    context, page = tablet(browser, OriginGuard(bounded.base), errors)
+    try:
+        sign_in(page, bounded.base)
+        controlled(page)
+        assert "tiles=12" in page.evaluate("() => navigator.serviceWorker.controller.scriptURL")
+        found = page.evaluate(FETCH_TILES)
+        assert set(found["statuses"]) <= {200, 204} and 200 in found["statuses"]
+        assert len(found["keys"]) == 12  # 30 fetched, 12 kept
+        assert found["keys"] == found["urls"][-12:]  # the latest kept, the oldest dropped first
+        again = page.evaluate(FETCH_TILES)  # the same tiles again: still bounded
+        assert len(again["keys"]) == 12
+    finally:
+        context.close()
+        bounded.stop()
+    assert errors == []

@@ -7,7 +7,8 @@
 const SHELL = 'crew-shell-v1';
 const DATA = 'crew-data-v1';
 const TILES = 'crew-tiles-v1';
-const MAX_TILES = 1500;
+// the bound of the tile copies: `?tiles=N` on the worker's URL (the server's CITYPILOT_CREW_TILES), else 1500
+const MAX_TILES = Number(new URL(self.location.href).searchParams.get('tiles')) || 1500;
 const NETWORK_MS = 4000;
 const scope = new URL(self.registration.scope);
 const ROOT = scope.pathname.replace(/crew\/$/, '');
@@ -82,9 +83,14 @@ async function networkFirst(request, cacheName, key) {
   }
 }
 
-async function trim(cache) {
-  const keys = await cache.keys();
-  for (let i = 0; i < keys.length - MAX_TILES; i += 1) await cache.delete(keys[i]);
+let trimming = Promise.resolve();
+/** Drop the oldest tile copies beyond MAX_TILES (one trim at a time, so none sees a half-trimmed cache). */
+function trim(cache) {
+  trimming = trimming.then(async () => {
+    const keys = await cache.keys();
+    for (let i = 0; i < keys.length - MAX_TILES; i += 1) await cache.delete(keys[i]);
+  }).catch(() => null);
+  return trimming;
 }
 
 async function tileFirst(request) {
@@ -94,7 +100,7 @@ async function tileFirst(request) {
   const response = await fetch(request);
   if (response.ok) {
     await cache.put(request, response.clone());
-    trim(cache);
+    await trim(cache);
   }
   return response;
 }
