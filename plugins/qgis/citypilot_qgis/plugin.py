@@ -108,7 +108,8 @@ class CityPilotPlugin:
         self.timer.start(int(QgsSettings().value("citypilot/refresh_s", REFRESH_S)) * 1000)
         self._stop_stream()
         if role not in (None, "", "public"):  # live data is not public
-            self.stream = LiveStream(client, self.apply_stream, lambda: self.refresh_live(self._layers()))
+            self.stream = LiveStream(client, self.apply_stream, lambda: self.refresh_live(self._layers()),
+                                     on_alarms=self.reload_alarms)
             self.stream.start()
         messages.success(tr("Connected to {} as {} ({})", client.base,
                                                             client.me().get("name"), role))
@@ -124,6 +125,12 @@ class CityPilotPlugin:
     def apply_stream(self, changes: list[StateChange]) -> int:
         """The live stream's state changes drawn on the layers (one batch, one redraw)."""
         return apply_changes(QgsProject.instance(), self._layers(), changes)
+
+    def reload_alarms(self) -> None:
+        """An alarm was raised, acknowledged or cleared: the alarms dock reads its page again."""
+        for dock in self.docks:
+            if isinstance(dock, AlarmsDock):
+                dock.reload()
 
     def refresh(self) -> None:
         layers = self._layers()

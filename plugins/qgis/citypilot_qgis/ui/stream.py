@@ -19,14 +19,17 @@ RETRY_MS = 5_000
 
 
 class LiveStream(QObject):
-    """``on_changes(list[StateChange])`` per batch, ``on_resync()`` when events were missed,
-    ``on_connected(bool)`` when the stream opens or drops. :meth:`start` / :meth:`stop`."""
+    """``on_changes(list[StateChange])`` per batch, ``on_alarms()`` once per batch in which alarms changed,
+    ``on_resync()`` when events were missed, ``on_connected(bool)`` when the stream opens or drops.
+    :meth:`start` / :meth:`stop`."""
 
     def __init__(self, client: Client, on_changes: Callable[[list[StateChange]], None],
                  on_resync: Callable[[], None], on_connected: Callable[[bool], None] = lambda up: None,
-                 retry_ms: int = RETRY_MS) -> None:
+                 retry_ms: int = RETRY_MS, on_alarms: Callable[[], None] = lambda: None) -> None:
         super().__init__()
         self.client, self.on_changes, self.on_resync, self.on_connected = client, on_changes, on_resync, on_connected
+        self.on_alarms = on_alarms
+        self._alarms_changed = False
         self.connected = False
         self._reply: QNetworkReply | None = None
         self._parser = SseParser()
@@ -76,6 +79,9 @@ class LiveStream(QObject):
                 if change is not None:
                     self._pending.append(change)
                     self._batch.start()
+            elif name == "alarm":
+                self._alarms_changed = True
+                self._batch.start()
             elif name == "resync":
                 self._pending.clear()
                 self.on_resync()
@@ -84,6 +90,9 @@ class LiveStream(QObject):
         if self._pending:
             changes, self._pending = list(latest(self._pending).values()), []
             self.on_changes(changes)
+        if self._alarms_changed:
+            self._alarms_changed = False
+            self.on_alarms()
 
     def _dropped(self) -> None:
         reply, self._reply = self._reply, None

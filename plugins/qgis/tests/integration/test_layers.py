@@ -141,8 +141,9 @@ def test_the_live_stream_redraws_a_change_in_one_batch_keeping_the_selection(qgi
     select_codes(layer, [other])
     batches: list[int] = []
     ups: list[bool] = []
+    alarms: list[bool] = []
     stream = LiveStream(operator, lambda changes: batches.append(apply_changes(project, [layer], changes)),
-                        lambda: None, ups.append)
+                        lambda: None, ups.append, on_alarms=lambda: alarms.append(True))
     stream.start()
     try:
         assert _wait(lambda: stream.connected), "the stream did not open"
@@ -150,6 +151,12 @@ def test_the_live_stream_redraws_a_change_in_one_batch_keeping_the_selection(qgi
         assert _wait(lambda: _state(layer, lamp) == "fault"), "the change did not reach the layer"
         assert batches == [1]
         assert [f["code"] for f in layer.selectedFeatures()] == [other]
+        assert not alarms
+        # the alarms dock reloads when an alarm changes (the last active one: test_plugin acknowledges the first)
+        last = operator.alarms(state="active")["items"][-1]
+        operator.acknowledge_alarm(last["id"], "seen in QGIS")
+        assert _wait(lambda: bool(alarms)), "the acknowledgement was not announced"
+        assert batches == [1]  # an alarm is not a state change
     finally:
         stream.stop()
     assert ups == [True, False]
