@@ -224,6 +224,15 @@ def shoot(page: object, lang: str) -> None:
     page.screenshot(path=str(SHOTS / f"crew-order-{lang}.png"))  # type: ignore[attr-defined]
 
 
+def all_sent(page: object, timeout_s: float = 20) -> None:
+    """Wait until the queue in IndexedDB is empty (the counter alone may not have drawn a just-queued action)."""
+    deadline = time.monotonic() + timeout_s
+    while queued(page):
+        assert time.monotonic() < deadline, "the queue was not sent"
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
+    page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'")  # type: ignore[attr-defined]
+
+
 def move(page: object, to: str) -> None:
     page.locator(f"#ct-moves button[data-to='{to}']").tap()  # type: ignore[attr-defined]
     page.wait_for_function(f"() => document.getElementById('ct-state')?.dataset.state === '{to}'")  # type: ignore[attr-defined]
@@ -275,7 +284,7 @@ def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signatur
         assert page.locator("#ct-net").inner_text() == "Online"
         shoot(page, "en")
         move(page, "done")
-        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
+        all_sent(page)
         assert page.locator("#ct-refused").is_hidden(), page.locator("#ct-refused").inner_text()
         width = page.evaluate("""async () => {
           const img = document.querySelector('#ct-photos li.ct-thumb[data-kind=photo] img');

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
+from app.cli import build_cli, context, demo_cmd
 from assets.accounts import set_password
 from assets.db import unit_of_work
 from assets.store import create_asset
@@ -66,3 +69,27 @@ def test_the_tablet_crew_gets_its_orders_once_and_the_simulator_leaves_them(engi
 def test_no_tablet_member_no_orders(engine: Engine) -> None:
     with unit_of_work(engine, None) as s:
         assert seed_tablet_orders(s) == []
+
+
+def test_the_cli_says_how_many_orders_it_made(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    lighting_policy(engine)
+    lighting_policy(engine, "normal")
+    lighting_policy(engine, "high")
+    crew_with_van(engine, db_url, "Tablette", 0)
+    with unit_of_work(engine, None) as s:
+        s.execute(text("UPDATE users SET name = 'demo-crew' WHERE name = 'tablette'"))
+        for i in range(5):
+            create_asset(s, "luminaire", {"code": f"LUM-{i}", "geom": near(20 * i), **MINIMAL["luminaire"]})
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    context.engine.cache_clear()
+    try:
+        cli = build_cli(demo_cmd)
+        first = CliRunner().invoke(cli, ["demo", "tablet"])
+        again = CliRunner().invoke(cli, ["demo", "tablet"])
+    finally:
+        if context.engine.cache_info().currsize:
+            context.engine().dispose()
+        context.engine.cache_clear()
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith(f"crew tablet: {len(TABLET_ORDERS)} new order(s) for demo-crew's crew (")
+    assert again.output == "crew tablet: 0 new order(s) for demo-crew's crew\n"
