@@ -115,6 +115,18 @@ _LAMPS = text("""
       LEFT JOIN inserted i ON i.asset_id = l.id
       LEFT JOIN changes ch ON ch.asset_id = l.id
      WHERE l.kind = 'luminaire'
+    UNION ALL  -- luminaires deleted outright: as the audit trail last saw them, in the count until deleted
+    SELECT d.asset_id, coalesce(d.before ->> 'commune_insee', cab.commune_insee), 'deleted',
+           coalesce(CAST(CAST(d.before ->> 'install_date' AS date) AS timestamp) AT TIME ZONE 'Europe/Paris',
+                    CAST(d.before ->> 'created_at' AS timestamptz), d.at),
+           i.status, array_append(ch.ats, d.at), array_append(ch.statuses, 'deleted')
+      FROM asset_history d
+      LEFT JOIN assets p ON p.id = CAST(d.before ->> 'parent_id' AS bigint)
+      LEFT JOIN assets c ON c.id = p.parent_id
+      LEFT JOIN assets cab ON cab.id = c.parent_id AND cab.kind = 'cabinet'
+      LEFT JOIN inserted i ON i.asset_id = d.asset_id
+      LEFT JOIN changes ch ON ch.asset_id = d.asset_id
+     WHERE d.kind = 'luminaire' AND d.action = 'delete' AND NOT EXISTS (SELECT FROM assets a WHERE a.id = d.asset_id)
 """)
 #: A time after any month (an in-service interval still open).
 FOREVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
