@@ -20,6 +20,7 @@ from app.web.db import work
 from app.web.openapi import Param, Reply, operation
 from assets.errors import FieldError, ValidationError
 from fieldservice import sla
+from fieldservice.contract import stored
 from fieldservice.contract.month import clause_figures, contract_month, months_before
 
 _SHARE = s.nullable(s.NUMBER)
@@ -55,7 +56,7 @@ MONTH = s.obj(
     tags=["contract"],
     query=(Param("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "YYYY-MM; default: this month"),
            Param("months", {"type": "integer", "minimum": 1, "maximum": 13, "default": 1},
-                 "the trend over this many months ending with `month` (past months cached a few minutes)")),
+                 "the trend over this many months ending with `month` (closed months stored, see docs/CONTRACT.md)")),
     responses={200: Reply(MONTH, "The month's clauses")},
 )
 def contract_month_figures() -> Response:
@@ -74,8 +75,9 @@ def contract_month_figures() -> Response:
     return respond(data)
 
 
-#: Past months' figures per process: ((database, month) → (when computed, figures)), kept PAST_TTL_S seconds.
-PAST_TTL_S = 3600
+#: Past months' figures per process: ((database, month) → (when read, figures)), kept PAST_TTL_S seconds (the
+#: panel's refresh) above the database's stored closed months (:mod:`fieldservice.contract.stored`).
+PAST_TTL_S = 300
 _past_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 _past_lock = threading.Lock()
 
@@ -93,7 +95,7 @@ def _past(session: Any, month: str, now: dt.datetime) -> dict[str, Any]:
         found = _past_cache.get(key)
     if found is not None and time.monotonic() - found[0] < PAST_TTL_S:
         return found[1]
-    figures = clause_figures(contract_month(session, month, now=now))
+    figures = stored.month_figures(session, month, now)
     with _past_lock:
         _past_cache[key] = (time.monotonic(), figures)
     return figures

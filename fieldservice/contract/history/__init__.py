@@ -75,6 +75,7 @@ def remove_history(session: Session) -> dict[str, int]:
         "DELETE FROM work_orders WHERE created_by = (SELECT id FROM users WHERE name = 'demo-history')")).rowcount
     removed["alarms"] = session.execute(text("DELETE FROM alarms WHERE detail ->> 'demo_history' IS NOT NULL")).rowcount
     session.execute(text("DELETE FROM demo_history_runs"))
+    session.execute(text("DELETE FROM contract_month_figures"))  # computed from what is being replaced
     return removed
 
 
