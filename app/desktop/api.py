@@ -169,7 +169,7 @@ class ApiClient:
         return self.call("POST", f"{API}/assets/{asset_id}/retire", {"version": version})
 
     def import_file(self, path: str, kind: str, *, dry_run: bool, mapping: list[str] | None = None,
-                    crs: str = "", timeout: float = 600.0) -> dict[str, Any]:
+                    crs: str = "", layer: str = "", timeout: float = 600.0) -> dict[str, Any]:
         """Upload a survey file to ``POST /imports`` (``dry_run``: nothing saved); answers the report."""
         from pathlib import Path
 
@@ -177,6 +177,8 @@ class ApiClient:
         fields += [("map", m) for m in mapping or []]
         if crs:
             fields.append(("crs", crs))
+        if layer:
+            fields.append(("layer", layer))
         boundary = "----citypilot-desktop-boundary"
         parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode()
                  for n, v in fields]

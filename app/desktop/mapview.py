@@ -38,6 +38,8 @@ STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 FILES = {  # page path -> file (the control room's styles: the same map in both clients)
     "/map.html": HERE / "map.html",
     "/map.js": HERE / "map.js",
+    "/cr-map.js": STATIC / "control_room" / "map.js",  # the control room's map: the desktop's extends it
+    "/canvas.js": STATIC / "control_room" / "canvas.js",
     "/styles.js": STATIC / "control_room" / "styles.js",
     "/i18n.js": STATIC / "control_room" / "i18n.js",
     "/leaflet.js": STATIC / "vendor" / "leaflet" / "leaflet.js",
@@ -143,16 +145,12 @@ class MapBridge(QObject):
     mapClickedAt = pyqtSignal(float, float)
     boxChosen = pyqtSignal(float, float, float, float)
     pointDragged = pyqtSignal(int, float, float)
+    overlayPicked = pyqtSignal(str, int)
+    vertexAdded = pyqtSignal(float, float)
+    drawingDone = pyqtSignal()
+    vertexMoved = pyqtSignal(int, int, float, float)
+    lassoChosen = pyqtSignal(list)
     ready = pyqtSignal()
-
-    def __init__(self, setup: dict[str, Any], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._setup = json.dumps(setup)
-
-    @pyqtSlot(result=str)
-    def setup(self) -> str:
-        """The layers (tile URLs through the proxy) and the territory's bounds, as JSON."""
-        return self._setup
 
     @pyqtSlot(int)
     def clicked(self, asset_id: int) -> None:
@@ -173,6 +171,26 @@ class MapBridge(QObject):
     @pyqtSlot(int, float, float)
     def dragged(self, asset_id: int, lon: float, lat: float) -> None:
         self.pointDragged.emit(asset_id, lon, lat)
+
+    @pyqtSlot(str, int)
+    def overlayClicked(self, layer: str, item_id: int) -> None:
+        self.overlayPicked.emit(layer, item_id)
+
+    @pyqtSlot(float, float)
+    def vertexClicked(self, lon: float, lat: float) -> None:
+        self.vertexAdded.emit(lon, lat)
+
+    @pyqtSlot()
+    def drawFinished(self) -> None:
+        self.drawingDone.emit()
+
+    @pyqtSlot(int, int, float, float)
+    def vertexDragged(self, asset_id: int, index: int, lon: float, lat: float) -> None:
+        self.vertexMoved.emit(asset_id, index, lon, lat)
+
+    @pyqtSlot(str)
+    def lassoSelected(self, ring: str) -> None:
+        self.lassoChosen.emit([tuple(p) for p in json.loads(ring)])
 
     @pyqtSlot()
     def loaded(self) -> None:
@@ -215,11 +233,11 @@ class MapView(QWebEngineView):
         # before the page that uses it, and QtWebEngine crashes when a profile goes with a live page.
         self.profile = QWebEngineProfile()
         self.handler = SchemeHandler(client, self)
-        self.handler.page_config = json.dumps(style_config(kinds or []))
+        self.handler.page_config = json.dumps(style_config(kinds or [], client, layers))
         self.profile.installUrlSchemeHandler(SCHEME, self.handler)
         self.map_page = MapPage(self.profile, self)
         self.setPage(self.map_page)
-        self.bridge = MapBridge(page_setup(client, layers), self)
+        self.bridge = MapBridge(self)
         self.channel = QWebChannel(self)
         self.channel.registerObject("citypilot", self.bridge)
         page = self.page()
@@ -243,7 +261,7 @@ class MapView(QWebEngineView):
             page.runJavaScript(script)
 
     def set_layer_shown(self, layer: str, shown: bool) -> None:
-        self.run(f"window.cityMap && window.cityMap.setShown({json.dumps(layer)}, {json.dumps(shown)})")
+        self.run(f"window.cityMap && window.cityMap.setFamilyShown({json.dumps(layer)}, {json.dumps(shown)})")
 
     def select(self, asset_id: int | None, geometry: dict[str, Any] | None = None) -> None:
         """Highlight the asset (its GeoJSON geometry), bring it into view, and let its point be dragged."""
@@ -255,10 +273,20 @@ class MapView(QWebEngineView):
         self.run(f"window.cityMap && window.cityMap.{method}({', '.join(json.dumps(a) for a in args)})")
 
 
-def style_config(kinds: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the control room's styles.js reads from the page: each kind's map style."""
-    return {"styles": {k["name"]: k.get("style") or {} for k in kinds}, "strings": {}, "lang": "en",
-            "kinds": {k["name"]: {"label": k.get("label") or k["name"]} for k in kinds}, "families": {}, "states": {}}
+def style_config(kinds: list[dict[str, Any]], client: ApiClient | None = None,
+                 layers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the control room's map code (map.js, styles.js, i18n.js) reads from the page: each kind's style, the
+    tile layers (their URLs through the proxy) and the base map's URL."""
+    config: dict[str, Any] = {
+        "styles": {k["name"]: k.get("style") or {} for k in kinds}, "strings": {}, "lang": "en",
+        "kinds": {k["name"]: {"label": k.get("label") or k["name"]} for k in kinds}, "families": {}, "states": {}}
+    if client is not None and layers is not None:
+        setup = page_setup(client, layers)
+        tiles = {item["id"]: item["tiles"] for item in setup["layers"]}
+        config["tiles"] = {**layers, "bounds": setup["bounds"],
+                           "vector_layers": [{**spec, "tiles": tiles[spec["id"]]} for spec in layers["vector_layers"]]}
+        config["urls"] = {"basemap": setup["basemap"]}
+    return config
 
 
 def page_setup(client: ApiClient, layers: dict[str, Any]) -> dict[str, Any]:

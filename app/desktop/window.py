@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -28,14 +28,20 @@ from PyQt6.QtWidgets import (
 from app.desktop.api import ApiClient, ApiError
 from app.desktop.conflict import TAKE_THEIRS, ConflictDialog
 from app.desktop.edits import GEOMETRY, Conflict, EditSession
+from app.desktop.fibre import LASSO_MAX, SNAP_M, Drawing, Snap, lasso, reshaped
 from app.desktop.i18n import tr
 from app.desktop.layertree import LayerTree
 from app.desktop.live import LiveStream
 from app.desktop.mapview import MapView
+from app.desktop.plan_dialog import PlanDialog
+from app.desktop.planning import alarms_layer, create_orders, feeds_layer, order_choices, orders_layer
 from app.desktop.table import AssetPanel
 
 BOX_LIMIT = 500  # assets a rectangle selects at most (one page of the API)
 POLES_OF = {"luminaire": "pole"}  # attaching a luminaire to a circuit attaches the support carrying it
+ALARMS_REFRESH_MS = 2000  # the alarms layer read again this long after the last alarm heard
+DRAWN_FIELDS = ("from_node_id", "to_node_id")  # what a drawn segment's snapped ends give its new form
+ORDER_CREATORS = ("admin", "planner", "supervisor", "operator")  # the server refuses the others (403)
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +58,10 @@ class MainWindow(QMainWindow):
         self.selection: list[int] = []
         self.new_geometry: dict[str, Any] | None = None  # the point of an asset being added
         self.resolve_conflict = self._ask_conflict  # tests answer the dialog themselves
+        self.import_dialog: Any = None
+        self.drawing = Drawing.empty()
+        self.alarms_timer = QTimer(self, singleShot=True, interval=ALARMS_REFRESH_MS)
+        self.alarms_timer.timeout.connect(self.toggle_alarms)
         layers = client.layers()
         labels = {name: k.get("label") or name for name, k in self.kinds.items()}
         self.map = MapView(client, layers, list(self.kinds.values()), self)
@@ -70,6 +80,11 @@ class MainWindow(QMainWindow):
         self.map.bridge.mapClickedAt.connect(self.map_clicked)
         self.map.bridge.pointDragged.connect(self.move_asset)
         self.map.bridge.boxChosen.connect(self.select_box)
+        self.map.bridge.overlayPicked.connect(self.overlay_picked)
+        self.map.bridge.vertexAdded.connect(self.add_vertex)
+        self.map.bridge.drawingDone.connect(self.finish_drawing)
+        self.map.bridge.vertexMoved.connect(self.reshape_vertex)
+        self.map.bridge.lassoChosen.connect(self.select_lasso)
         self.connection = QLabel()
         self.statusBar().addPermanentWidget(self.connection)  # type: ignore[union-attr]
         self.who = QLabel(tr("signed_in_as", user=me.get("name"), role=me.get("role"), server=client.server))
@@ -127,7 +142,10 @@ class MainWindow(QMainWindow):
         self.add_action = self._action(bar, tr("add_point"), self.toggle_add, checkable=True)
         bar.addWidget(self.add_kind)
         bar.addSeparator()
+        self.draw_action = self._action(bar, tr("draw_fibre"), self.toggle_draw, checkable=True)
+        bar.addSeparator()
         self.select_action = self._action(bar, tr("select_box"), self.toggle_select, checkable=True)
+        self.lasso_action = self._action(bar, tr("lasso"), self.toggle_lasso, checkable=True)
         self.selected_label = QLabel()
         bar.addWidget(self.selected_label)
         self.bulk_action = self._action(bar, tr("bulk_edit"), self.bulk_edit)
@@ -136,6 +154,11 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         self.undo_action = self._action(bar, tr("undo"), self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(bar, tr("redo"), self.redo, QKeySequence.StandardKey.Redo)
+        bar.addSeparator()
+        self.plan_action = self._action(bar, tr("plan_works"), self.plan_works)
+        self.orders_action = self._action(bar, tr("orders_layer"), self.toggle_orders, checkable=True)
+        self.alarms_action = self._action(bar, tr("alarms_layer"), self.toggle_alarms, checkable=True)
+        self.feeds_action = self._action(bar, tr("feeds"), self.show_feeds)
         bar.addSeparator()
         self.import_action = self._action(bar, tr("import"), self.open_import)
 
@@ -155,6 +178,8 @@ class MainWindow(QMainWindow):
         self.bulk_action.setEnabled(many > 0)
         self.attach_action.setEnabled(many > 0)
         self.retire_action.setEnabled(self.form.feature is not None and self.form.asset_id is not None)
+        self.plan_action.setEnabled(bool(self.planned_ids()) and self.me.get("role") in ORDER_CREATORS)
+        self.feeds_action.setEnabled(self.form.asset_id is not None)
         self.selected_label.setText(tr("selected", count=many) if many else "")
 
     def _connected(self, on: bool) -> None:
@@ -209,7 +234,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _create(self, feature: dict[str, Any]) -> bool:
-        values = {k: v for k, v in self.form.values().items() if v is not None}
+        drawn = {k: v for k, v in feature["properties"].items() if k in DRAWN_FIELDS and v is not None}
+        values = {**drawn, **{k: v for k, v in self.form.values().items() if v is not None}}
         try:
             created = self.client.create_asset(feature["properties"]["kind"], feature.get("geometry"), values)
         except ApiError as exc:
@@ -235,7 +261,7 @@ class MainWindow(QMainWindow):
             if self.form.feature is None or self.form.asset_id in (None, int(last["id"])):
                 self.show_feature(last)
             self.say(tr("saved", version=last["properties"]["version"]))
-            self.map.call("refresh")
+            self.map.call("refreshAll")
         self._refresh_actions()
 
     def _conflict(self, conflict: Conflict, feature: dict[str, Any] | None, label: str) -> bool:
@@ -261,11 +287,19 @@ class MainWindow(QMainWindow):
 
     # -- adding -------------------------------------------------------------------------------------
 
+    def _set_mode(self, mode: str, action: QAction) -> None:
+        """One drawing or selecting mode at a time; unchecking goes back to browsing."""
+        on = action.isChecked()
+        for other in (self.add_action, self.draw_action, self.select_action, self.lasso_action):
+            if other is not action:
+                other.setChecked(False)
+        if mode != "draw" or not on:
+            self.drawing = Drawing.empty()
+            self.map.call("drawing", None)
+        self.map.call("setMode", mode if on else "browse")
+
     def toggle_add(self) -> None:
-        on = self.add_action.isChecked()
-        if on:
-            self.select_action.setChecked(False)
-        self.map.call("setMode", "add" if on else "browse")
+        self._set_mode("add", self.add_action)
 
     def map_clicked(self, lon: float, lat: float) -> None:
         """In "add" mode: a new asset of the chosen kind at the click, its form to fill and save."""
@@ -281,10 +315,59 @@ class MainWindow(QMainWindow):
     # -- selections ---------------------------------------------------------------------------------
 
     def toggle_select(self) -> None:
-        on = self.select_action.isChecked()
-        if on:
-            self.add_action.setChecked(False)
-        self.map.call("setMode", "select" if on else "browse")
+        self._set_mode("select", self.select_action)
+
+    def toggle_lasso(self) -> None:
+        self._set_mode("lasso", self.lasso_action)
+
+    def select_lasso(self, ring: list[tuple[float, float]]) -> list[int]:
+        """The assets inside the freehand ring (the table's kind filter applies): the selection."""
+        features, total = lasso(self.client, ring, self.table.kind.currentData())
+        self.selection = [int(f["id"]) for f in features]
+        self.map.call("highlight", [f["geometry"] for f in features])
+        if total > LASSO_MAX:
+            self.say(tr("selection_capped", count=len(self.selection), total=total))
+        self._refresh_actions()
+        return self.selection
+
+    # -- fibre ----------------------------------------------------------------------------------------
+
+    def toggle_draw(self) -> None:
+        self._set_mode("draw", self.draw_action)
+        if self.draw_action.isChecked():
+            self.say(tr("draw_hint", metres=int(SNAP_M)))
+
+    def add_vertex(self, lon: float, lat: float) -> Snap | None:
+        """A click while drawing: a vertex, snapped onto a node, cabinet or camera within the tolerance."""
+        if not self.draw_action.isChecked():
+            return None
+        snapped = self.drawing.add(self.client, lon, lat)
+        self.map.call("drawing", self.drawing.geometry()["coordinates"])
+        self.statusBar().showMessage(tr("snapped", code=snapped.code) if snapped else tr("not_snapped"), 5000)  # type: ignore[union-attr]
+        return snapped
+
+    def finish_drawing(self) -> bool:
+        """Double-click: the drawn line becomes a new fibre segment's form, its ends' nodes set."""
+        if len(self.drawing.vertices) < 2:
+            self.say(tr("draw_more"))
+            return False
+        geometry, ends = self.drawing.geometry(), self.drawing.ends()
+        self.draw_action.setChecked(False)
+        self.toggle_draw()
+        self.show_feature({"type": "Feature", "id": None, "geometry": geometry,
+                           "properties": {"kind": "fibre_segment", "version": 0, "code": None, **ends}})
+        self.map.call("highlight", [geometry])
+        missing = [name for name in DRAWN_FIELDS if name not in ends]
+        self.say(tr("fill_new", kind=self.kinds.get("fibre_segment", {}).get("label", "fibre_segment"))
+                 + (" " + tr("ends_missing", fields=", ".join(missing)) if missing else ""))
+        return True
+
+    def reshape_vertex(self, asset_id: int, index: int, lon: float, lat: float) -> bool:
+        """A segment's vertex dragged: the new line (snapped) saved with the version the planner had."""
+        feature = self.form.feature if self.form.asset_id == asset_id else self.client.asset(asset_id)
+        assert feature is not None
+        changes = reshaped(self.client, feature, index, lon, lat)
+        return self._save(feature, {GEOMETRY: changes.pop("geometry"), **changes}, "reshape")
 
     def select_box(self, west: float, south: float, east: float, north: float) -> list[int]:
         """The assets in the rectangle (the table's kind filter applies): the selection."""
@@ -386,23 +469,112 @@ class MainWindow(QMainWindow):
     # -- live ---------------------------------------------------------------------------------------
 
     def live_event(self, name: str, data: dict[str, Any]) -> None:
-        """A state change restyles its asset on the map; an alarm is said in the status bar."""
+        """A state change restyles its asset on the map; an alarm is said in the status bar (and the alarms
+        layer, when shown, is read again a moment later: one read for a burst of alarms)."""
         if name == "state" and data.get("asset_id") is not None:
-            self.map.call("live", int(data["asset_id"]), data.get("kind"), data.get("state"))
+            self.map.call("liveState", int(data["asset_id"]), data.get("kind"), data.get("state"))
         elif name == "alarm":
             self.statusBar().showMessage(tr("alarm", text=str(data.get("message") or data.get("kind") or "")), 8000)  # type: ignore[union-attr]
+            if self.alarms_action.isChecked():
+                self.alarms_timer.start()
         elif name == "resync":
-            self.map.call("refresh")
+            self.map.call("resync")
+
+    # -- planning -------------------------------------------------------------------------------------
+
+    def planned_ids(self) -> list[int]:
+        """What works are planned for: the selection, else the asset in the form."""
+        if self.selection:
+            return list(self.selection)
+        return [self.form.asset_id] if self.form.asset_id is not None else []
+
+    def plan_works(self, values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Open work orders for the selection (``values``: category, priority, description, one_per_asset;
+        asked in a dialog when not given); answers the orders opened."""
+        ids = self.planned_ids()
+        if not ids:
+            self.say(tr("no_selection"))
+            return []
+        if values is None:
+            dialog = PlanDialog(len(ids), *order_choices(self.client), parent=self)
+            if not dialog.exec():
+                return []
+            values = dialog.values()
+        try:
+            made = create_orders(self.client, ids, **values)
+        except ApiError as exc:
+            self.say(tr("fix_fields", reason="; ".join(f"{f}: {r}" for f, r in exc.fields.items()) or exc.message))
+            return []
+        self.say(tr("orders_made", count=len(made), ids=", ".join(f"#{o['id']}" for o in made)))
+        if self.orders_action.isChecked():
+            self.toggle_orders()
+        return made
+
+    def toggle_orders(self) -> int:
+        """The open orders layer on (drawn from the API) or off; answers how many are drawn."""
+        return self._overlay("orders", self.orders_action, orders_layer, tr("orders_layer"))
+
+    def toggle_alarms(self) -> int:
+        return self._overlay("alarms", self.alarms_action, alarms_layer, tr("alarms_layer"))
+
+    def _overlay(self, name: str, action: QAction, read: Any, label: str) -> int:
+        if not action.isChecked():
+            self.map.call("overlay", name, None)
+            return 0
+        try:
+            collection = read(self.client)
+        except ApiError as exc:
+            self.say(tr("fix_fields", reason=exc.message))
+            action.setChecked(False)
+            return 0
+        self.map.call("overlay", name, collection)
+        shown = len(collection["features"])
+        self.statusBar().showMessage(tr("layer_shown", layer=label, shown=shown, total=collection["total"]), 8000)  # type: ignore[union-attr]
+        return shown
+
+    def show_feeds(self) -> dict[str, Any] | None:
+        """What the asset in the form feeds (a cabinet's circuits and lamps, what a fibre cut cuts off), on the map."""
+        asset_id, feature = self.form.asset_id, self.form.feature
+        if asset_id is None or feature is None:
+            self.say(tr("no_selection"))
+            return None
+        try:
+            collection = feeds_layer(self.client, asset_id)
+        except ApiError as exc:
+            self.say(tr("fix_fields", reason=exc.message))
+            return None
+        code = feature["properties"].get("code") or asset_id
+        self.map.call("overlay", "feeds", collection if collection["features"] else None)
+        self.say(tr("feeds_shown", code=code, total=collection["total"]) if collection["total"]
+                 else tr("feeds_none", code=code))
+        return collection
+
+    def overlay_picked(self, layer: str, item_id: int) -> None:
+        """An alarm opens its asset; a fed asset opens in the form; an order is named in the status bar."""
+        if layer == "feeds" and item_id:
+            self.open_asset(item_id)
+        elif layer == "alarms" and item_id:
+            alarm = self.client.get(f"/api/v1/alarms/{item_id}")
+            self.open_asset(int(alarm["asset"]["id"]))
+        elif layer == "orders":
+            self.statusBar().showMessage(tr("order_picked", id=item_id), 8000)  # type: ignore[union-attr]
 
     # -- import -------------------------------------------------------------------------------------
 
-    def open_import(self) -> None:
-        try:
-            from app.desktop.importer import ImportDialog  # type: ignore[import-not-found]
-        except ImportError:  # the import dialog is not written yet (issue 15, item 4)
-            self.say(tr("import_title") + ": —")
-            return
-        ImportDialog(self.client, list(self.kinds.values()), self.map, self).exec()
+    def open_import(self) -> Any:
+        """The import dialog, beside the map (not modal: the planner pans and zooms over the preview)."""
+        from app.desktop.importer import ImportDialog
+
+        if self.import_dialog is None:
+            self.import_dialog = ImportDialog(self.client, list(self.kinds.values()), self.map, self)
+            self.import_dialog.finished_call.connect(self._imported)
+        self.import_dialog.show()
+        self.import_dialog.raise_()
+        return self.import_dialog
+
+    def _imported(self, report: dict[str, Any]) -> None:
+        if not report.get("dry_run"):
+            self.table.reload()
 
     def closeEvent(self, event: Any) -> None:
         if self.stream is not None:

@@ -31,6 +31,7 @@ class DesktopCity:
     url: str
     cabinet: int
     lamp: int
+    db_url: str = ""  # for a test that seeds more of the city (the desktop itself reaches only the API)
 
 
 @pytest.fixture(scope="package")
@@ -48,7 +49,7 @@ def desktop_city(pg_admin_url: str, template_url: str,
     engine.dispose()
     served, url = start_server(db_url, tmp_path_factory.mktemp("desktop-home"))
     try:
-        yield DesktopCity(url, cabinet, lamp)
+        yield DesktopCity(url, cabinet, lamp, db_url)
     finally:
         served.stop()
 

@@ -30,9 +30,15 @@ def city(demo_engine: Engine, pg_admin_url: str) -> Iterator[Engine]:
     drop_database(pg_admin_url, "cp_demo_fieldservice")
 
 
-def test_the_demo_field_service(city: Engine) -> None:
+@pytest.fixture(scope="module")
+def loaded(city: Engine):
+    """The demo's field service loaded once into the copy (each test may run alone)."""
     with unit_of_work(city, None) as s:
-        result = load_demo_fieldservice(s, now=NOW)
+        return load_demo_fieldservice(s, now=NOW)
+
+
+def test_the_demo_field_service(city: Engine, loaded) -> None:
+    result = loaded
     assert result.loaded and (result.policies, result.crews, result.orders) == (20, len(DEMO_CREWS), 70)
     assert result.planned > 0
     with unit_of_work(city, None) as s:
@@ -62,7 +68,8 @@ def test_the_demo_field_service(city: Engine) -> None:
         assert plans == 4
 
 
-def test_citypilot_demo_fieldservice_says_when_it_is_loaded(city: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_citypilot_demo_fieldservice_says_when_it_is_loaded(city: Engine, loaded,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from app.cli import build_cli, demo_cmd, planning_cmd
@@ -75,4 +82,4 @@ def test_citypilot_demo_fieldservice_says_when_it_is_loaded(city: Engine, monkey
     finally:
         cli_engine.cache_clear()
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "the demo's field service is already loaded"  # loaded by the test above
+    assert result.output.strip() == "the demo's field service is already loaded"  # loaded by the fixture

@@ -1,60 +1,36 @@
-// The desktop's map: the server's vector tiles (through the citypilot: proxy) drawn with the control room's
-// styles; clicks and the extent go to Python over QWebChannel (window.citypilot), Python calls window.cityMap.
-import { assetStyle, basemapStyles, clusterStyle, STATES } from './styles.js';
+// The desktop's map is the control room's (cr-map.js: the same tiles, styles, cluster merging and labels, live
+// restyling and hit test), extended with what planners do: modes (add, draw, select, lasso), selections, edit
+// handles, the import preview and the planning layers. Clicks and the extent go to Python over QWebChannel
+// (window.citypilot); Python calls window.cityMap.
+import { CityMap } from './cr-map.js';
 
-const ORDER = ['network', 'lighting', 'energy', 'environment', 'video', 'traffic'];
-
-// The MVT feature id is the asset id: the style functions see it as properties.id.
-const fetchTile = L.VectorGrid.Protobuf.prototype._getVectorTilePromise;
-L.VectorGrid.Protobuf.prototype._getVectorTilePromise = function getVectorTile(coords) {
-  return fetchTile.call(this, coords).then((tile) => {
-    for (const name in tile.layers) {
-      for (const feature of tile.layers[name].features || []) {
-        if (feature.id != null) feature.properties.id = feature.id;
-      }
-    }
-    return tile;
-  }, () => ({ layers: {} }));
+const SEVERITY_COLORS = { critical: '#b71c1c', major: '#e53935', minor: '#fb8c00', warning: '#fdd835' };
+const PRIORITY_RADIUS = { urgent: 11, high: 9, normal: 7, low: 6 };
+const OVERLAYS = {
+  orders: (p) => ({ radius: PRIORITY_RADIUS[p.priority] || 7, color: '#1a237e', weight: 2, fillColor: '#5c6bc0', fillOpacity: 0.6 }),
+  alarms: (p) => ({ radius: 9, color: '#ffffff', weight: 2, fillColor: SEVERITY_COLORS[p.severity] || '#e53935', fillOpacity: 0.9 }),
+  feeds: (p) => ({ radius: 8, color: '#00bcd4', weight: p.depth ? 4 : 6, opacity: 0.9, fillColor: '#00e5ff', fillOpacity: 0.5 }),
 };
 
-class DesktopMap {
-  constructor(element, setup, bridge) {
-    const b = setup.bounds;
+class DesktopMap extends CityMap {
+  constructor(element, bridge) {
+    super(element);
     this.bridge = bridge;
-    this.map = L.map(element, { preferCanvas: true, minZoom: 9, maxZoom: 19, zoomSnap: 1 });
-    this.map.fitBounds(L.latLngBounds([b[1], b[0]], [b[3], b[2]]));
-    this.layers = {};
-    L.vectorGrid.protobuf(setup.basemap, {
-      rendererFactory: L.canvas.tile, vectorTileLayerStyles: basemapStyles(), interactive: false, maxNativeZoom: 19,
-    }).addTo(this.map);
-    const specs = [...setup.layers].sort((a, c) => ORDER.indexOf(a.id) - ORDER.indexOf(c.id));
-    for (const spec of specs) {
-      const style = (props, z) => {
-        if (props.id == null && props.count != null) return clusterStyle(props, new Set(STATES.filter((s) => !this.hiddenStates.has(s))));
-        const state = props.live ?? 'unknown';
-        if (this.hiddenStates.has(state)) return { weight: 0, fill: false, opacity: 0, radius: 0 };
-        return assetStyle(props.kind, state, props.status, z);
-      };
-      const layer = L.vectorGrid.protobuf(spec.tiles[0], {
-        rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [spec.id]: style }, interactive: true,
-        getFeatureId: (feature) => feature.id, maxNativeZoom: 19,
-      });
-      layer.on('click', (event) => {
-        const id = event.layer?.properties?.id;
-        if (id != null && this.mode === 'browse') this.bridge.clicked(id);
-      });
-      this.layers[spec.id] = layer.addTo(this.map);
-    }
     this.selection = null;
     this.handle = null;
     this.picked = null;
     this.mode = 'browse';
-    this.hiddenStates = new Set();
     this.map.on('moveend', () => this.reportExtent());
     this.map.on('click', (event) => {
-      if (this.mode === 'add') this.bridge.mapClicked(event.latlng.lng, event.latlng.lat);
+      if (this.mode === 'browse') {
+        const hit = this.hitTest(event.latlng);
+        if (hit?.properties?.id != null) this.bridge.clicked(hit.properties.id);
+      } else if (this.mode === 'add') this.bridge.mapClicked(event.latlng.lng, event.latlng.lat);
+      else if (this.mode === 'draw' && !this.secondClick(event)) this.bridge.vertexClicked(event.latlng.lng, event.latlng.lat);
     });
+    this.map.on('dblclick', () => { if (this.mode === 'draw') this.bridge.drawFinished(); });
     this.boxSelect();
+    this.lassoSelect();
     this.reportExtent();
   }
 
@@ -64,7 +40,7 @@ class DesktopMap {
     let start = null;
     let box = null;
     this.map.on('mousedown', (event) => {
-      if (!(event.originalEvent.shiftKey || this.mode === 'select')) return;
+      if (!(event.originalEvent.shiftKey || this.mode === 'select') || this.mode === 'lasso') return;
       start = event.latlng;
       this.map.dragging.disable();
     });
@@ -83,23 +59,56 @@ class DesktopMap {
     });
   }
 
+  // The second click of a double-click (the one that finishes a line) adds no vertex of its own.
+  secondClick(event) {
+    const now = Date.now();
+    const at = this.map.latLngToContainerPoint(event.latlng);
+    const last = this.lastClick;
+    this.lastClick = { now, at };
+    return Boolean(last && now - last.now < 400 && at.distanceTo(last.at) < 6);
+  }
+
+  // The "lasso" mode: a freehand ring; Python keeps the assets inside it.
+  lassoSelect() {
+    let ring = null;
+    let line = null;
+    this.map.on('mousedown', (event) => {
+      if (this.mode !== 'lasso') return;
+      ring = [event.latlng];
+      this.map.dragging.disable();
+    });
+    this.map.on('mousemove', (event) => {
+      if (!ring) return;
+      ring.push(event.latlng);
+      if (line) line.setLatLngs(ring); else line = L.polyline(ring, { color: '#ff00aa', weight: 1, dashArray: '4' }).addTo(this.map);
+    });
+    this.map.on('mouseup', () => {
+      if (!ring) return;
+      const points = ring.map((p) => [p.lng, p.lat]);
+      ring = null;
+      this.map.dragging.enable();
+      if (line) { this.map.removeLayer(line); line = null; }
+      if (points.length >= 3) this.bridge.lassoSelected(JSON.stringify(points));
+    });
+  }
+
+  // The fibre segment being drawn (vertices as Python snapped them); null clears it.
+  drawing(coordinates) {
+    if (this.drawn) this.map.removeLayer(this.drawn);
+    this.drawn = null;
+    if (!coordinates || !coordinates.length) return;
+    this.drawn = L.layerGroup([
+      L.polyline(coordinates.map(([x, y]) => [y, x]), { color: '#6a1b9a', weight: 4, dashArray: '6 4' }),
+      ...coordinates.map(([x, y]) => L.circleMarker([y, x], { radius: 5, color: '#6a1b9a', weight: 2, fillColor: '#fff', fillOpacity: 1 })),
+    ]).addTo(this.map);
+  }
+
+  drawnVertices() { return this.drawn ? this.drawn.getLayers().length - 1 : 0; }
+
   setMode(mode) {
     this.mode = mode;
+    if (mode === 'draw') this.map.doubleClickZoom.disable(); else this.map.doubleClickZoom.enable();
     this.map.getContainer().style.cursor = mode === 'browse' ? '' : 'crosshair';
-  }
-
-  // Live state from the stream: the feature restyled in place, whatever layer carries it.
-  live(id, kind, state) {
-    const hidden = this.hiddenStates.has(state);
-    for (const layer of Object.values(this.layers)) {
-      if (hidden) layer.setFeatureStyle(id, { weight: 0, fill: false, opacity: 0, radius: 0 });
-      else layer.setFeatureStyle(id, assetStyle(kind, state, 'in_service', this.map.getZoom()));
-    }
-  }
-
-  setStateShown(state, on) {
-    if (on) this.hiddenStates.delete(state); else this.hiddenStates.add(state);
-    for (const layer of Object.values(this.layers)) layer.redraw();
   }
 
   // Several assets highlighted (a rectangle's selection).
@@ -115,7 +124,9 @@ class DesktopMap {
   editHandle(id, geometry) {
     if (this.handle) this.map.removeLayer(this.handle);
     this.handle = null;
-    if (id == null || !geometry || geometry.type !== 'Point') return;
+    if (id == null || !geometry) return;
+    if (geometry.type === 'LineString') { this.vertexHandles(id, geometry.coordinates); return; }
+    if (geometry.type !== 'Point') return;
     const [lng, lat] = geometry.coordinates;
     this.handle = L.marker([lat, lng], { draggable: true, opacity: 0.85 }).addTo(this.map);
     this.handle.on('dragend', () => {
@@ -123,6 +134,20 @@ class DesktopMap {
       this.bridge.dragged(id, at.lng, at.lat);
     });
   }
+
+  // A line's vertices, each draggable: the drop goes to Python (snapped, saved with the asset's version).
+  vertexHandles(id, coordinates) {
+    this.handle = L.layerGroup(coordinates.map(([x, y], index) => {
+      const vertex = L.marker([y, x], { draggable: true, opacity: 0.85 });
+      vertex.on('dragend', () => {
+        const at = vertex.getLatLng();
+        this.bridge.vertexDragged(id, index, at.lng, at.lat);
+      });
+      return vertex;
+    })).addTo(this.map);
+  }
+
+  handleCount() { return this.handle ? (this.handle.getLayers ? this.handle.getLayers().length : 1) : 0; }
 
   // A file being imported, over the inventory.
   preview(collection) {
@@ -137,20 +162,42 @@ class DesktopMap {
     if (bounds.isValid()) this.map.fitBounds(bounds, { maxZoom: 17 });
   }
 
-  // Tiles again (an asset saved: its new place or status).
-  refresh() { for (const layer of Object.values(this.layers)) layer.redraw(); }
+  // A planning layer over the inventory: open orders, active alarms, or what an asset feeds (GeoJSON from the
+  // API); null removes it. Clicking an order or alarm tells Python; a fed asset opens in the form.
+  overlay(name, collection) {
+    this.overlays = this.overlays || {};
+    if (this.overlays[name]) this.map.removeLayer(this.overlays[name]);
+    delete this.overlays[name];
+    if (!collection) return;
+    const look = OVERLAYS[name];
+    const layer = L.geoJSON(collection, {
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, look(feature.properties)),
+      style: (feature) => look(feature.properties),
+      onEachFeature: (feature, item) => {
+        if (feature.properties.label) item.bindTooltip(feature.properties.label);
+        item.on('click', () => this.bridge.overlayClicked(name, feature.properties.id ?? 0));
+      },
+    }).addTo(this.map);
+    this.overlays[name] = layer;
+    if (name === 'feeds') {
+      const bounds = layer.getBounds();
+      if (bounds.isValid()) this.map.fitBounds(bounds.pad(0.2), { maxZoom: 18 });
+    }
+  }
+
+  overlayCount(name) { return this.overlays?.[name] ? this.overlays[name].getLayers().length : 0; }
+
+  // Live state from the stream: only that feature is restyled.
+  liveState(id, kind, state) { this.applyStates(new Map([[id, { kind, state }]])); }
+
+  // Tiles again, without a blank (an asset saved: its new place or status).
+  refreshAll() { for (const name of this.shown) this.refresh(name); }
 
   view(lng, lat, zoom) { this.map.setView([lat, lng], zoom); }
 
   reportExtent() {
     const b = this.map.getBounds();
     this.bridge.moved(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());
-  }
-
-  setShown(name, on) {
-    const layer = this.layers[name];
-    if (!layer) return;
-    if (on) layer.addTo(this.map); else this.map.removeLayer(layer);
   }
 
   select(id, geometry) {
@@ -168,8 +215,6 @@ class DesktopMap {
 
 new QWebChannel(qt.webChannelTransport, (channel) => {
   const bridge = channel.objects.citypilot;
-  bridge.setup((text) => {
-    window.cityMap = new DesktopMap(document.getElementById('map'), JSON.parse(text), bridge);
-    bridge.loaded();
-  });
+  window.cityMap = new DesktopMap(document.getElementById('map'), bridge);
+  bridge.loaded();
 });
