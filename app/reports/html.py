@@ -56,7 +56,7 @@ def render(data: dict[str, Any], lang: str) -> str:
     t = lambda key, **kw: escape(tr(key, lang, **kw))  # noqa: E731
     clauses = figures.clause_rows(data, lang)
     rows = "".join(
-        f"<tr><td>{escape(c)}</td><td>{escape(v)}</td><td>{escape(g)}</td>"
+        f"<tr><td>{escape(c)}</td><td class=\"num\">{escape(v)}</td><td class=\"num\">{escape(g)}</td>"
         f"<td class=\"{'met' if w == tr('met', lang) else 'not'}\">{escape(w)}</td></tr>" for c, v, g, w in clauses)
     title = t("title", month=data["month"])
     parts = [
