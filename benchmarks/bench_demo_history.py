@@ -14,17 +14,73 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import time
+from collections import defaultdict
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 from support import admin_url_argument, figure, postgres_admin_url
 
 from assets.db import unit_of_work
 from assets.db.admin import create_migrated_database, drop_database
 from assets.demo import load_demo
+from fieldservice.contract import stored
+from fieldservice.contract.burning import PARIS
+from fieldservice.contract.energy import _READINGS, METRIC, metered, meters_month, month_window
 from fieldservice.contract.history import generate_history
-from fieldservice.contract.month import contract_month
+from fieldservice.contract.month import clause_figures, contract_month, months_before
 from fieldservice.demo import load_demo_fieldservice
 
 DATABASE = "cp_bench_demo_history"
+
+
+def python_energy(session: Session, month: str) -> None:
+    """The energy clause's meters the way it was before the set-based query (same-run baseline): every reading
+    through Python."""
+    start, end = month_window(month)
+    meters = [r[0] for r in session.execute(text(
+        "SELECT energy_meter_id FROM assets WHERE kind = 'cabinet' AND energy_meter_id IS NOT NULL"))]
+    readings: dict[int, list] = defaultdict(list)
+    for meter_id, ts, value in session.execute(_READINGS, {"metric": METRIC, "meters": meters,
+                                                           "t0": start - dt.timedelta(days=3),
+                                                           "t1": end + dt.timedelta(days=3)}):
+        readings[meter_id].append((ts, value))
+    for rows in readings.values():
+        metered(rows, start, end)
+
+
+def trend_figures(session: Session, month: str, now: dt.datetime) -> None:
+    """The energy meters' month (Python baseline vs SQL) and the control room's six-month trend: from raw rows
+    (before stored figures), storing the closed months, read back in a fresh process (cold), and warm (the
+    past months in the server process's memory: only the current month is computed)."""
+    started = time.perf_counter()
+    python_energy(session, month)
+    figure("demo_history.energy_meters_python_seconds", time.perf_counter() - started, "s")
+    started = time.perf_counter()
+    meters_month(session, [r[0] for r in session.execute(text(
+        "SELECT energy_meter_id FROM assets WHERE kind = 'cabinet' AND energy_meter_id IS NOT NULL"))],
+        *month_window(month))
+    figure("demo_history.energy_meters_sql_seconds", time.perf_counter() - started, "s")
+    local = now.astimezone(PARIS)
+    current = f"{local.year:04d}-{local.month:02d}"
+    past = [m for m in months_before(current, 6) if m != current]
+    started = time.perf_counter()
+    contract_month(session, current, now=now)
+    current_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for m in past:
+        clause_figures(contract_month(session, m, now=now))
+    figure("demo_history.trend6_from_raw_seconds", current_s + time.perf_counter() - started, "s")
+    started = time.perf_counter()
+    stored.close_months(session, [m for m in past if stored.closed(m, now)], now, recompute=True)
+    figure("demo_history.close_5_months_seconds", time.perf_counter() - started, "s")
+    started = time.perf_counter()
+    contract_month(session, current, now=now)
+    current_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for m in past:
+        stored.month_figures(session, m, now)
+    figure("demo_history.trend6_stored_cold_seconds", current_s + time.perf_counter() - started, "s")
+    figure("demo_history.trend6_warm_seconds", current_s, "s")
 
 
 def main() -> None:
@@ -54,6 +110,7 @@ def main() -> None:
                 started = time.perf_counter()
                 clauses = contract_month(session, month)
                 figure("demo_history.contract_month_seconds", time.perf_counter() - started, "s")
+                trend_figures(session, month, local)
             figure("demo_history.savings_last_month", clauses["energy"]["savings"] * 100, "%", ".1f")
             figure("demo_history.equipment_last_month", clauses["equipment"]["availability"] * 100, "%", ".3f")
             figure("demo_history.it_last_month", clauses["it"]["availability"] * 100, "%", ".3f")

@@ -251,3 +251,25 @@ def report_month_cmd(month: str, folder: Path, lang: str) -> None:
         data = contract_month(session, month)
     for path in write_month(data, folder, lang):
         click.echo(str(path))
+
+
+@contract_group.command("close-month")
+@click.option("--month", "months", multiple=True, metavar="YYYY-MM", help="A closed month (repeatable); "
+              "default: the latest closed ones (--last).")
+@click.option("--last", type=click.IntRange(1, 13), default=1, show_default=True,
+              help="Without --month: this many latest closed months.")
+@click.option("--recompute", is_flag=True, help="Recompute even when the stored figures' stamp still holds.")
+def close_month_cmd(months: tuple[str, ...], last: int, recompute: bool) -> None:
+    """Store closed months' clause figures (what the control room's trend reads), recomputed from raw data
+    when their rows or the contract's terms changed since (docs/CONTRACT.md)."""
+    import datetime as dt
+
+    from fieldservice.contract import stored
+
+    now = dt.datetime.now(dt.UTC)
+    with unit_of_work(engine(), None) as session:
+        done = stored.close_months(session, list(months) or stored.last_closed(now, last), now, recompute=recompute)
+    for month, f, fresh in done:
+        click.echo(f"{month}: energy {_pct(f['energy']['value'])}, equipment {_pct(f['equipment']['value'])}, "
+                   f"IT {_pct(f['it']['value'])}, on time {_pct(f['delays']['value'])}, "
+                   f"penalties {f['penalties_eur']} € ({'computed' if fresh else 'stored, unchanged'})")

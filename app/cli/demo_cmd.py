@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import click
@@ -56,12 +57,17 @@ def accounts_cmd() -> None:
         click.echo(f"{account.role:<11} {account.name:<16} {account.password}")
 
 
+#: Closed months whose figures ``demo history`` stores ahead: the control room's six-month trend's past ones.
+FIGURED = 5
+
+
 @demo_group.command("history")
 @click.option("--months", type=int, default=12, show_default=True, help="Months back from the current one.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same history.")
 def history_cmd(months: int, seed: int) -> None:
     """A year of history for the contract: meter readings, outages with their alarms and orders, heartbeats
     (replaces the previous generated history, never a real row)."""
+    from fieldservice.contract import stored
     from fieldservice.contract.history import generate_history
 
     started = time.perf_counter()
@@ -70,6 +76,11 @@ def history_cmd(months: int, seed: int) -> None:
         click.echo(f"  {step:<12} {count:>12,}  {seconds:6.1f} s")
 
     result = generate_history(engine(), months=months, seed=seed, progress=show)
+    t = time.perf_counter()
+    with unit_of_work(engine(), None) as session:  # the control room's trend reads them (docs/CONTRACT.md)
+        closed = stored.close_months(session, stored.last_closed(dt.datetime.now(dt.UTC), min(months, FIGURED)),
+                                     dt.datetime.now(dt.UTC))
+    show("figures", len(closed), time.perf_counter() - t)
     c = result.counts
     click.echo(f"history {result.lo.isoformat()} → {result.hi.isoformat()} in {time.perf_counter() - started:.1f} s: "
                f"{c['readings']:,} meter readings, {c['heartbeats']:,} heartbeats, {c['alarms']} alarms, "

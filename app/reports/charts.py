@@ -33,7 +33,8 @@ def energy_chart(data: dict[str, Any], lang: str) -> str:
            label=tr("baseline_kwh", lang), color="#9aa5b1")
     ax.bar([x + 0.2 for x in xs], [communes.get(n, {}).get("actual_kwh", 0) for n in names], 0.4,
            label=tr("actual_kwh", lang), color="#2f7d32")
-    ax.set_xticks(list(xs), names, rotation=45, ha="right", fontsize=7)
+    labels = [(data.get("commune_names") or {}).get(n, n) for n in names]
+    ax.set_xticks(list(xs), labels, rotation=45, ha="right", fontsize=7)
     ax.set_title(tr("energy", lang))
     ax.legend(fontsize=7)
     return _svg(fig)

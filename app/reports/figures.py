@@ -41,8 +41,16 @@ def completeness_lines(data: dict[str, Any], lang: str) -> list[tuple[str, str]]
                                 maintenance=i["maintenance_min"]))]
 
 
+def commune_name(data: dict[str, Any], code: str | None) -> str:
+    """A commune's name from its INSEE code (the code itself when the inventory does not know it)."""
+    return (data.get("commune_names") or {}).get(code or "", code or "?")
+
+
 def commune_rows(data: dict[str, Any]) -> list[list[Any]]:
-    return [[code, f["baseline_kwh"], f["actual_kwh"], f["savings"]] for code, f in data["energy"]["communes"].items()]
+    """Per commune, by name: name, INSEE code, baseline, actual, savings."""
+    rows = [[commune_name(data, code), code, f["baseline_kwh"], f["actual_kwh"], f["savings"]]
+            for code, f in data["energy"]["communes"].items()]
+    return sorted(rows, key=lambda r: str(r[0]))
 
 
 def breach_rows(data: dict[str, Any]) -> list[list[Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import folium
 
+from app.reports.figures import commune_name
 from app.reports.texts import pct, tr
 
 VENDOR = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor" / "leaflet"
@@ -29,8 +30,8 @@ def savings_map(data: dict[str, Any], lang: str) -> str:
             continue
         folium.CircleMarker((c["lat"], c["lon"]), radius=5, color=_colour(c["savings"]), fill=True,
                             fill_opacity=0.8, weight=1,
-                            tooltip=f"{c['code']} ({c['commune'] or '?'}) {tr('savings', lang)} {pct(c['savings'])} "
-                                    f"— {tr(c['method'], lang)}").add_to(fmap)
+                            tooltip=f"{c['code']} ({commune_name(data, c['commune'])}) {tr('savings', lang)} "
+                                    f"{pct(c['savings'])} — {tr(c['method'], lang)}").add_to(fmap)
     points = [(c["lat"], c["lon"]) for c in data["cabinets"] if c["lat"] is not None]
     if points:
         fmap.fit_bounds([[min(p[0] for p in points), min(p[1] for p in points)],

@@ -33,9 +33,10 @@ def write(data: dict[str, Any], lang: str, path: Path) -> None:
                                 *figures.clause_rows(data, lang)]),
                         Paragraph(f"{tr('penalties', lang)}: {data['penalties_eur']} EUR", styles["Normal"]),
                         Paragraph(tr("energy", lang), styles["Heading2"]),
-                        _table([[tr("commune", lang), tr("baseline_kwh", lang), tr("actual_kwh", lang),
-                                 tr("savings", lang)],
-                                *[[c, f"{b:,.0f}", f"{a:,.0f}", pct(s)] for c, b, a, s in figures.commune_rows(data)]]),
+                        _table([[tr("commune", lang), tr("insee", lang), tr("baseline_kwh", lang),
+                                 tr("actual_kwh", lang), tr("savings", lang)],
+                                *[[n, c, f"{b:,.0f}", f"{a:,.0f}", pct(s)]
+                                  for n, c, b, a, s in figures.commune_rows(data)]]),
                         Paragraph(tr("it", lang), styles["Heading2"]),
                         _table([[tr("component", lang), "%", "down (min)", "n/r (min)"],
                                 *[[c["component"], pct(c["availability"]), c["down_min"], c["not_recorded_min"]]

@@ -18,8 +18,9 @@ def sheets(data: dict[str, Any], lang: str) -> dict[str, list[list[Any]]]:
     return {
         "clauses": [[tr("clause", lang), tr("figure", lang), tr("target", lang), tr("verdict", lang)],
                     *figures.clause_rows(data, lang)],
-        "energy": [["cabinet", "commune", "baseline_kwh", "actual_kwh", "savings", "method"],
-                   *[[c["code"], c["commune"], c["baseline_kwh"], c["actual_kwh"], c["savings"], c["method"]]
+        "energy": [["cabinet", "commune", "commune_name", "baseline_kwh", "actual_kwh", "savings", "method"],
+                   *[[c["code"], c["commune"], (data.get("commune_names") or {}).get(c["commune"] or ""),
+                      c["baseline_kwh"], c["actual_kwh"], c["savings"], c["method"]]
                      for c in data["cabinets"]]],
         "equipment": [["night", "due_lamp_h", "lost_lamp_h", "availability"],
                       *[[n["night"], n["due_lamp_h"], n["lost_lamp_h"], n["availability"]] for n in q["nights"]]],

@@ -24,6 +24,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "completeness": {"fr": "Complétude des données", "en": "Data completeness"},
     "map": {"fr": "Économies par armoire", "en": "Savings per cabinet"},
     "commune": {"fr": "Commune", "en": "Commune"},
+    "insee": {"fr": "Code INSEE", "en": "INSEE code"},
+    "contract": {"fr": "Contrat de performance énergétique — éclairage public", "en":
+                 "Energy performance contract — public lighting"},
+    "summary": {"fr": "Synthèse", "en": "Summary"},
+    "evidence": {"fr": "Chaque valeur se retrace jusqu'à ses lignes : citypilot contract explain …",
+                 "en": "Every figure traces to its rows: citypilot contract explain …"},
+    "page_of": {"fr": "Rapport {month}", "en": "Report {month}"},
     "cabinet": {"fr": "Armoire", "en": "Cabinet"},
     "baseline_kwh": {"fr": "Référence (kWh)", "en": "Baseline (kWh)"},
     "actual_kwh": {"fr": "Réel (kWh)", "en": "Actual (kWh)"},

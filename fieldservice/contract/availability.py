@@ -106,7 +106,8 @@ _LAMPS = text("""
          GROUP BY asset_id
     )
     SELECT l.id, coalesce(l.commune_insee, cab.commune_insee) AS commune, l.status,
-           coalesce(CAST(l.install_date AS timestamp) AT TIME ZONE 'Europe/Paris', l.created_at) AS since,
+           CASE WHEN l.power_w_before IS NOT NULL THEN CAST(:renovated_since AS timestamptz)
+                ELSE coalesce(CAST(l.install_date AS timestamp) AT TIME ZONE 'Europe/Paris', l.created_at) END AS since,
            i.status AS first_status, ch.ats, ch.statuses
       FROM assets l
       LEFT JOIN assets p ON p.id = l.parent_id
@@ -115,9 +116,25 @@ _LAMPS = text("""
       LEFT JOIN inserted i ON i.asset_id = l.id
       LEFT JOIN changes ch ON ch.asset_id = l.id
      WHERE l.kind = 'luminaire'
+    UNION ALL  -- luminaires deleted outright: as the audit trail last saw them, in the count until deleted
+    SELECT d.asset_id, coalesce(d.before ->> 'commune_insee', cab.commune_insee), 'deleted',
+           CASE WHEN d.before ->> 'power_w_before' IS NOT NULL THEN CAST(:renovated_since AS timestamptz)
+                ELSE coalesce(CAST(CAST(d.before ->> 'install_date' AS date) AS timestamp) AT TIME ZONE 'Europe/Paris',
+                              CAST(d.before ->> 'created_at' AS timestamptz), d.at) END,
+           i.status, array_append(ch.ats, d.at), array_append(ch.statuses, 'deleted')
+      FROM asset_history d
+      LEFT JOIN assets p ON p.id = CAST(d.before ->> 'parent_id' AS bigint)
+      LEFT JOIN assets c ON c.id = p.parent_id
+      LEFT JOIN assets cab ON cab.id = c.parent_id AND cab.kind = 'cabinet'
+      LEFT JOIN inserted i ON i.asset_id = d.asset_id
+      LEFT JOIN changes ch ON ch.asset_id = d.asset_id
+     WHERE d.kind = 'luminaire' AND d.action = 'delete' AND NOT EXISTS (SELECT FROM assets a WHERE a.id = d.asset_id)
 """)
 #: A time after any month (an in-service interval still open).
 FOREVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+#: Since when a renovated luminaire (``power_w_before`` known) counts: its light point was there, lit by the
+#: lamp it replaced, before its own installation date (the renovation) — from before any contract month.
+RENOVATED_SINCE = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
 def in_service_intervals(row: Any) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -250,7 +267,7 @@ def equipment_month(session: Session, month: str, *, terms: Terms | None = None,
     start, end = (t.astimezone(dt.UTC) for t in month_window(month))
     served: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     by_commune: dict[str | None, list[int]] = defaultdict(list)
-    for r in session.execute(_LAMPS):
+    for r in session.execute(_LAMPS, {"renovated_since": RENOVATED_SINCE}):
         intervals = in_service_intervals(r)
         served[r.id] = intervals
         if any(s < end + dt.timedelta(days=1) and e > start for s, e in intervals):

@@ -66,6 +66,32 @@ _READINGS = text("""
 """)
 
 
+#: Every meter's month in one pass (what :func:`metered` does for one meter's readings, in SQL): each pair of
+#: consecutive readings is an interval whose energy is spread evenly over it and cut at the month's bounds.
+_METERED = text("""
+    WITH r AS (
+        SELECT t.asset_id, t.ts, t.value, lag(t.ts) OVER w AS t0, lag(t.value) OVER w AS v0
+          FROM telemetry t
+         WHERE t.metric_id = (SELECT id FROM live_metrics WHERE name = :metric) AND t.asset_id = ANY(:meters)
+           AND t.value IS NOT NULL AND t.ts >= :t0 AND t.ts <= :t1
+        WINDOW w AS (PARTITION BY t.asset_id ORDER BY t.ts)
+    ), p AS (
+        SELECT asset_id, ts, t0, value, v0, ts > :start AND t0 < :end AND ts > t0 AS inside_month,
+               extract(epoch FROM ts - t0) AS span,
+               extract(epoch FROM least(ts, :end) - greatest(t0, :start)) AS inside
+          FROM r
+    )
+    SELECT asset_id, count(*) FILTER (WHERE ts >= :start AND ts < :end) AS readings,
+           coalesce(sum(CASE WHEN value < v0 THEN value ELSE value - v0 END * inside / span)
+                    FILTER (WHERE inside_month), 0) AS kwh,
+           count(*) FILTER (WHERE inside_month AND value < v0) AS resets,
+           coalesce(sum(inside) FILTER (WHERE inside_month), 0) AS covered,
+           array_agg(t0 ORDER BY ts) FILTER (WHERE inside_month AND span > :gap) AS gap_from,
+           array_agg(ts ORDER BY ts) FILTER (WHERE inside_month AND span > :gap) AS gap_to
+      FROM p GROUP BY asset_id
+""")
+
+
 @dataclass
 class Lamp:
     """One luminaire's part of the baseline: ``how`` = before / not_renovated / estimated / left_out."""
@@ -210,6 +236,22 @@ def metered(readings: Sequence[tuple[dt.datetime, float]], start: dt.datetime, e
     return out
 
 
+def meters_month(session: Session, meters: Sequence[int], start: dt.datetime, end: dt.datetime) -> dict[int, Metered]:
+    """:func:`metered` for each meter with readings around [start, end) (a reading up to 3 days either side
+    splits the edge intervals), computed in the database: one row per meter, not per reading."""
+    if not meters:
+        return {}
+    margin = dt.timedelta(days=3)
+    rows = session.execute(_METERED, {"metric": METRIC, "meters": list(meters), "t0": start - margin,
+                                      "t1": end + margin, "start": start, "end": end, "gap": GAP_S})
+    whole = (end - start).total_seconds()
+    return {r.asset_id: Metered(float(r.kwh), r.readings, r.resets,
+                                [(a.isoformat(), b.isoformat()) for a, b in zip(r.gap_from or (), r.gap_to or (),
+                                                                                strict=True)],
+                                float(r.covered) / whole)
+            for r in rows}
+
+
 def _overlap_h(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.datetime]) -> float:
     return max(0.0, (min(a[1], b[1]) - max(a[0], b[0])).total_seconds() / 3600)
 
@@ -256,12 +298,7 @@ def energy_month(session: Session, month: str, *, cabinet_id: int | None = None,
     for row in rows:
         cabinets[row.cabinet_id].append(row)
     meters = sorted({r[0].meter_id for r in cabinets.values() if r[0].meter_id is not None})
-    readings: dict[int, list[tuple[dt.datetime, float]]] = defaultdict(list)
-    if meters:
-        margin = dt.timedelta(days=3)  # a reading before and after the month, to split the edge intervals
-        for meter_id, ts, value in session.execute(_READINGS, {"metric": METRIC, "meters": meters,
-                                                               "t0": start - margin, "t1": end + margin}):
-            readings[meter_id].append((ts, value))
+    found = meters_month(session, meters, start, end)
     out = []
     for lamps_rows in cabinets.values():
         first = lamps_rows[0]
@@ -272,10 +309,10 @@ def energy_month(session: Session, month: str, *, cabinet_id: int | None = None,
         meter, reason = None, None
         if first.meter_id is None:
             reason = "no meter"
-        elif not readings.get(first.meter_id):
+        elif first.meter_id not in found:
             reason = "no meter readings this month"
         else:
-            meter = metered(readings[first.meter_id], start, end)
+            meter = found[first.meter_id]
             if meter.coverage < MIN_COVERAGE:
                 reason = f"meter readings cover {meter.coverage:.0%} of the month"
         if reason is None and meter is not None:

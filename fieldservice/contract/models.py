@@ -1,11 +1,12 @@
-"""The platform's own heartbeats: one row per component and minute, written by ``citypilot heartbeat``."""
+"""The contract's tables: the platform's heartbeats (one row per component and minute), the demo history's runs, the
+closed months' stored figures."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, Text, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, Integer, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,3 +40,16 @@ class DemoHistoryRun(Base):
     months: Mapped[int] = mapped_column(Integer, nullable=False)
     seed: Mapped[int] = mapped_column(Integer, nullable=False)
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class ContractMonthFigures(Base):
+    """A closed month's clause figures as computed from raw data, with the stamp of the rows and terms they
+    were computed from (:mod:`fieldservice.contract.stored`): reused while the stamp is unchanged."""
+
+    __tablename__ = "contract_month_figures"
+
+    month: Mapped[str] = mapped_column(Text, primary_key=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    stamp: Mapped[str] = mapped_column(Text, nullable=False)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    seconds: Mapped[float | None] = mapped_column(Float)

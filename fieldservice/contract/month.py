@@ -21,6 +21,17 @@ _PLACES = text("""
 """)
 
 
+_COMMUNE_NAMES = text("""
+    SELECT DISTINCT ON (insee) insee, name FROM communes WHERE insee = ANY(:codes)
+     ORDER BY insee, valid_to IS NULL DESC, valid_to DESC
+""")
+
+
+def commune_names(session: Session, codes: list[str]) -> dict[str, str]:
+    """INSEE code → the commune's name (today's, else its last), for the codes the inventory knows."""
+    return {r.insee: r.name for r in session.execute(_COMMUNE_NAMES, {"codes": codes})}
+
+
 def contract_month(session: Session, month: str, now: dt.datetime | None = None) -> dict[str, Any]:
     """Every clause of ``month`` from raw data (ValidationError naming ``month`` when it is not YYYY-MM)."""
     now = now or dt.datetime.now(dt.UTC)
@@ -35,6 +46,7 @@ def contract_month(session: Session, month: str, now: dt.datetime | None = None)
     return {
         "month": month, "computed_at": now.isoformat(timespec="seconds"),
         "energy": energy.summary(),
+        "commune_names": commune_names(session, sorted({c.commune for c in energy.cabinets if c.commune})),
         "cabinets": [{"code": c.code, "commune": c.commune, "baseline_kwh": round(c.baseline_kwh, 1),
                       "actual_kwh": round(c.actual_kwh, 1), "method": c.method,
                       "savings": round(1 - c.actual_kwh / c.baseline_kwh, 4) if c.baseline_kwh else None,

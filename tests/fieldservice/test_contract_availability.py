@@ -192,3 +192,29 @@ def test_each_night_counts_the_light_points_of_that_night(engine: Engine, planne
     (outage,) = month.outages
     assert outage.counted and outage.lost_h == pytest.approx(sum(lit(d, known, retired) for d in days))
     assert month.lost_h == pytest.approx(outage.lost_h)
+
+
+def test_a_lamp_deleted_outright_counts_for_the_nights_it_existed(engine: Engine, planner_id: int) -> None:
+    """A luminaire deleted from the inventory (not retired) on the 15th at noon: the audit trail keeps it a
+    light point of November's nights until then — the month's due hours do not change after the deletion."""
+    deleted = dt.datetime(2026, 11, 15, 12, tzinfo=PARIS)
+    with unit_of_work(engine, planner_id) as session:
+        kept = create_asset(session, "luminaire", {"code": "LUM-KEPT", "geom": near(), **MINIMAL["luminaire"],
+                                                   "install_date": "2015-03-01"}).id
+        gone = create_asset(session, "luminaire", {"code": "LUM-DELETED", "geom": near(10), **MINIMAL["luminaire"],
+                                                   "install_date": "2015-03-01"}).id
+    with engine.begin() as conn:  # deleted outright, on the 15th as the audit trail would have said
+        conn.execute(text("DELETE FROM assets WHERE id = :id"), {"id": gone})
+        conn.execute(text("UPDATE asset_history SET at = :at WHERE asset_id = :id AND action = 'delete'"),
+                     {"at": deleted, "id": gone})
+    with unit_of_work(engine, None) as session:
+        month = equipment_month(session, "2026-11", terms=TERMS, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+        december = equipment_month(session, "2026-12", terms=TERMS, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+    assert kept and month.lamps == 2 and december.lamps == 1
+    by_night = {n.day: n for n in month.nights}
+    for day in (dt.date(2026, 11, d) for d in range(1, 31)):
+        n = night(day)
+        gone_h = max(0.0, (min(n.off, deleted) - n.on).total_seconds() / 3600)
+        assert by_night[day].due_h == pytest.approx(n.hours + gone_h), day
+    assert by_night[dt.date(2026, 11, 14)].due_h == pytest.approx(2 * night(dt.date(2026, 11, 14)).hours)
+    assert by_night[dt.date(2026, 11, 20)].due_h == pytest.approx(night(dt.date(2026, 11, 20)).hours)

@@ -109,6 +109,18 @@ def test_history_gives_every_clause_a_figure_its_explanation_accounts_for(engine
         gap_month = dt.datetime.fromisoformat(counts["gap_from"]).astimezone(dt.UTC).strftime("%Y-%m")
         assert explain(session, reset_month, city[counts["reset_cabinet"]])["meter"]["resets"] == 1
         assert len(explain(session, gap_month, city[counts["gap_cabinet"]])["meter"]["gaps"]) == 1
+    # the inventory agrees with the history: a lamp renovated in the window was installed on its renovation
+    # date, the sodium power it replaced kept; the light points still count before their new luminaire
+    with engine.connect() as conn:
+        lamps = conn.execute(text("SELECT code, install_date, power_w_before, is_led FROM assets "
+                                  "WHERE kind = 'luminaire' ORDER BY code")).all()
+    renovated = [lamp for lamp in lamps if lamp.install_date != dt.date(2019, 5, 1)]
+    assert len(renovated) == first.counts["renovated"] > 0
+    assert all(lamp.is_led and first.lo.date() <= lamp.install_date <= first.hi.date() for lamp in renovated)
+    assert {lamp.code: lamp.power_w_before for lamp in lamps} == {
+        f"LUM-{c}{k}": 100 if (c == 5 and k == 0) else 100 + 25 * (k % 3) for c in range(6) for k in range(8)}
+    with unit_of_work(engine, None) as session:  # renovated in October, still a light point of September
+        assert equipment_month(session, "2026-09", now=NOW).lamps == 48
     # a re-run replaces the generated rows, never the real ones
     again = generate_history(engine, months=3, now=NOW)
     assert again.counts == first.counts

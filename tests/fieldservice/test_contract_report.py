@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.cli import build_cli, context, contract_cmd
 from assets.live.records import Reading
@@ -33,6 +33,10 @@ def test_report_month_writes_every_file(engine: Engine, db_url: str, network: di
     with LiveWriter(db_url) as writer:
         writer.write([Reading(network["CPT-M"], start + dt.timedelta(hours=6 * k),
                               {"energy_total_kwh": 200.0 + 3.0 * k}, source="modbus") for k in range(-4, 126)])
+    with engine.begin() as conn:  # the cabinets' commune, named in the communes' table
+        conn.execute(text("INSERT INTO communes (insee, name, geom) VALUES ('21231', 'Dijon', "
+                          "ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(0, 0), 2154), 1)))"))
+        conn.execute(text("UPDATE assets SET commune_insee = '21231' WHERE code IN ('ARM-M', 'ARM-N')"))
     recorder = Recorder(engine, {c: (lambda now: None) for c in ("ingest", "web", "broker", "database")})
     for m in range(5):
         recorder.beat(start.astimezone(dt.UTC) + dt.timedelta(minutes=m))
@@ -53,7 +57,10 @@ def test_report_month_writes_every_file(engine: Engine, db_url: str, network: di
     assert {m.group(1) for m in re.finditer(r"https?://([^/\s\"'<>)]+)", page)} <= NAMED_ONLY
     assert not re.search(r"<(script|link)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page, re.I)
     assert "Data completeness" in page and "Method" in page and "NOT met" in page  # delays: 8 of 13
+    assert "<td>Dijon</td><td>21231</td>" in page and "INSEE code" in page  # the commune by name, code beside
+    assert "@media print" in page and "Energy performance contract" in page
     french = (tmp_path / "contract-2026-11-fr.html").read_text()
+    assert "<td>Dijon</td><td>21231</td>" in french and "Code INSEE" in french
     assert "Rapport mensuel du contrat" in french and "Complétude des données" in french
     assert (tmp_path / "contract-2026-11-en.pdf").read_bytes().startswith(b"%PDF")
     book = load_workbook(tmp_path / "contract-2026-11-en.xlsx")
@@ -61,7 +68,8 @@ def test_report_month_writes_every_file(engine: Engine, db_url: str, network: di
     clauses = [[c.value for c in row] for row in book["clauses"].iter_rows()]
     assert clauses[0] == ["Clause", "Figure", "Target", "Verdict"] and len(clauses) == 5
     energy = {row[0].value: row for row in book["energy"].iter_rows(min_row=2)}
-    assert energy["ARM-M"][5].value == "measured" and energy["ARM-N"][5].value == "modelled"
+    assert energy["ARM-M"][6].value == "measured" and energy["ARM-N"][6].value == "modelled"
+    assert energy["ARM-M"][1].value == "21231" and energy["ARM-M"][2].value == "Dijon"
     assert book["delays"].max_row == 1 + 5  # the month's breaches at the real now (E2 overdue too)
     assert len(list(book["equipment"].iter_rows(min_row=2))) == 30  # one row per night
     with (tmp_path / "contract-2026-11-en-it.csv").open() as f:

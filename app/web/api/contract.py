@@ -3,6 +3,7 @@ with its target, verdict and completeness — computed from raw data by :mod:`fi
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
 import time
@@ -20,6 +21,7 @@ from app.web.db import work
 from app.web.openapi import Param, Reply, operation
 from assets.errors import FieldError, ValidationError
 from fieldservice import sla
+from fieldservice.contract import stored
 from fieldservice.contract.month import clause_figures, contract_month, months_before
 
 _SHARE = s.nullable(s.NUMBER)
@@ -55,7 +57,7 @@ MONTH = s.obj(
     tags=["contract"],
     query=(Param("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "YYYY-MM; default: this month"),
            Param("months", {"type": "integer", "minimum": 1, "maximum": 13, "default": 1},
-                 "the trend over this many months ending with `month` (past months cached a few minutes)")),
+                 "the trend over this many months ending with `month` (closed months stored, see docs/CONTRACT.md)")),
     responses={200: Reply(MONTH, "The month's clauses")},
 )
 def contract_month_figures() -> Response:
@@ -63,19 +65,40 @@ def contract_month_figures() -> Response:
     month = request.args.get("month") or sla.month_of(now)
     months = _months_arg()
     with work() as session:
-        data = contract_month(session, month, now=now)
+        key = (str(session.get_bind().url), month)
+        data = _recent_month(key) if months > 1 else None  # the panel asks the month, then its trend
+        if data is None:
+            data = contract_month(session, month, now=now)
+            data.pop("cabinets")  # per cabinet and per breach: the report and `contract explain` list them
+            data["delays"].pop("rows")
+            data.pop("commune_names")
+            with _past_lock:
+                _recent[key] = (time.monotonic(), copy.deepcopy(data))
         if months > 1:
             current = sla.month_of(now)
             data["trend"] = [clause_figures(data) if m == month else _past(session, m, now) if m < current
                              else clause_figures(contract_month(session, m, now=now))
                              for m in months_before(month, months)]
-    data.pop("cabinets")  # per cabinet and per breach: the report and `contract explain` list them
-    data["delays"].pop("rows")
     return respond(data)
 
 
-#: Past months' figures per process: ((database, month) → (when computed, figures)), kept PAST_TTL_S seconds.
-PAST_TTL_S = 3600
+#: A month's figures just answered, reused by a trend request within RECENT_TTL_S seconds (the control room's
+#: panel asks the month for its gauges, then the trend: the month is not computed twice).
+RECENT_TTL_S = 60
+_recent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+
+
+def _recent_month(key: tuple[str, str]) -> dict[str, Any] | None:
+    with _past_lock:
+        found = _recent.get(key)
+    if found is None or time.monotonic() - found[0] >= RECENT_TTL_S:
+        return None
+    return copy.deepcopy(found[1])
+
+
+#: Past months' figures per process: ((database, month) → (when read, figures)), kept PAST_TTL_S seconds (the
+#: panel's refresh) above the database's stored closed months (:mod:`fieldservice.contract.stored`).
+PAST_TTL_S = 300
 _past_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 _past_lock = threading.Lock()
 
@@ -93,7 +116,7 @@ def _past(session: Any, month: str, now: dt.datetime) -> dict[str, Any]:
         found = _past_cache.get(key)
     if found is not None and time.monotonic() - found[0] < PAST_TTL_S:
         return found[1]
-    figures = clause_figures(contract_month(session, month, now=now))
+    figures = stored.month_figures(session, month, now)
     with _past_lock:
         _past_cache[key] = (time.monotonic(), figures)
     return figures

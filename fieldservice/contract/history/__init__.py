@@ -27,7 +27,14 @@ from assets.errors import FieldError, ValidationError
 from fieldservice.contract.burning import PARIS, load_schedule
 from fieldservice.contract.energy import METRIC
 from fieldservice.contract.history import beats, meters
-from fieldservice.contract.history.light import HOUR, Clock, hourly_kwh, load_plan, plan_renovation
+from fieldservice.contract.history.light import (
+    HOUR,
+    Clock,
+    hourly_kwh,
+    load_plan,
+    plan_renovation,
+    record_renovation,
+)
 from fieldservice.contract.history.outages import generate_outages, history_user
 
 #: The energy savings when the window starts (the renovation then brings them to today's).
@@ -75,6 +82,7 @@ def remove_history(session: Session) -> dict[str, int]:
         "DELETE FROM work_orders WHERE created_by = (SELECT id FROM users WHERE name = 'demo-history')")).rowcount
     removed["alarms"] = session.execute(text("DELETE FROM alarms WHERE detail ->> 'demo_history' IS NOT NULL")).rowcount
     session.execute(text("DELETE FROM demo_history_runs"))
+    session.execute(text("DELETE FROM contract_month_figures"))  # computed from what is being replaced
     return removed
 
 
@@ -95,7 +103,7 @@ def generate_history(engine: Engine, *, months: int = 12, seed: int = 2026, now:
         t = time.perf_counter()
         cabinets = load_plan(session)
         end_savings = plan_renovation(cabinets, clock, schedule, rng, START_SAVINGS)
-        report("renovation", sum(len(c.lamps) for c in cabinets), time.perf_counter() - t)
+        report("renovation", record_renovation(session, cabinets, clock), time.perf_counter() - t)
         run = session.execute(text("INSERT INTO demo_history_runs (lo, hi, months, seed) VALUES (:lo, :hi, :m, :s) "
                                    "RETURNING id"), {"lo": lo, "hi": hi, "m": months, "s": seed}).scalar_one()
         t = time.perf_counter()

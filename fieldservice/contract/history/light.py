@@ -198,3 +198,22 @@ def hourly_kwh(cab: CabinetPlan, clock: Clock, schedule: Schedule,
             on[m0:m1] = 0.0
         power *= on.reshape(hours, 60).mean(axis=1)
     return power / 1000
+
+
+_RENOVATED = text("""
+    UPDATE assets a SET install_date = v.day
+      FROM unnest(CAST(:ids AS bigint[]), CAST(:days AS date[])) AS v(id, day)
+     WHERE a.id = v.id AND a.install_date IS DISTINCT FROM v.day
+""")
+
+
+def record_renovation(session: Session, cabinets: list[CabinetPlan], clock: Clock) -> int:
+    """Make the inventory agree with the history: a lamp renovated in the window was installed (as an LED
+    luminaire) on its renovation date (Paris); the power of the lamp it replaced stays in ``power_w_before``
+    (unknown ones stay unknown: the baseline's stated estimate). Returns the lamps whose date changed."""
+    done = [(lamp.id, (clock.lo + lamp.renovated_h * HOUR).astimezone(PARIS).date())
+            for cab in cabinets for lamp in cab.lamps if (lamp.renovated_h or 0) > 0]
+    if not done:
+        return 0
+    ids, days = zip(*done, strict=True)
+    return session.execute(_RENOVATED, {"ids": list(ids), "days": list(days)}).rowcount
