@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self._dock(tr("assets"), self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock(tr("attributes"), self._form_panel(), Qt.DockWidgetArea.RightDockWidgetArea)
         self._toolbar()
+        self._search_bar()
         self.map.bridge.featureClicked.connect(self.open_asset)
         self.map.bridge.extentChanged.connect(self.table.follow_extent)
         self.map.bridge.mapClickedAt.connect(self.map_clicked)
@@ -161,6 +162,23 @@ class MainWindow(QMainWindow):
         self.feeds_action = self._action(bar, tr("feeds"), self.show_feeds)
         bar.addSeparator()
         self.import_action = self._action(bar, tr("import"), self.open_import)
+
+    def _search_bar(self) -> None:
+        """"Find a street or a code" above the map: the chosen match is brought into view (an asset opens)."""
+        from app.desktop.place_search import PlaceSearch
+
+        bar = QToolBar(tr("find_place"))
+        bar.setObjectName("find")
+        self.addToolBar(bar)
+        self.place_search = PlaceSearch(self.client)
+        self.place_search.placeChosen.connect(self.show_place)
+        self.place_search.failed.connect(self.say)
+        bar.addWidget(self.place_search)
+
+    def show_place(self, place: dict[str, Any]) -> None:
+        self.map.call("showPlace", place)
+        if place.get("type") == "asset" and place.get("asset_id"):
+            self.open_asset(int(place["asset_id"]))
 
     def _action(self, bar: QToolBar, text: str, slot: Any, shortcut: Any = None, *, checkable: bool = False) -> QAction:
         action = QAction(text, self)

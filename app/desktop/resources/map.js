@@ -195,6 +195,22 @@ class DesktopMap extends CityMap {
 
   view(lng, lat, zoom) { this.map.setView([lat, lng], zoom); }
 
+  // A place found by the search box: its extent (a street, a commune) or its point (an asset), marked a moment.
+  showPlace(place) {
+    if (this.placeMark) this.map.removeLayer(this.placeMark);
+    if (place.bbox) {
+      const [w, s, e, n] = place.bbox;
+      const bounds = L.latLngBounds([s, w], [n, e]);
+      this.map.fitBounds(bounds.pad(0.15), { maxZoom: 18 });
+      this.placeMark = L.rectangle(bounds, { color: '#ff6f00', weight: 2, fill: false, dashArray: '6 4' });
+    } else {
+      const [lng, lat] = place.point;
+      this.map.setView([lat, lng], Math.max(this.map.getZoom(), 18));
+      this.placeMark = L.circleMarker([lat, lng], { radius: 14, color: '#ff6f00', weight: 3, fill: false });
+    }
+    this.placeMark.addTo(this.map);
+  }
+
   reportExtent() {
     const b = this.map.getBounds();
     this.bridge.moved(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());
