@@ -125,6 +125,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, French)
     "ends_missing": ("Its ends must join fibre nodes: {fields} not set.",
                      "Ses extrémités doivent rejoindre des nœuds fibre : {fields} non renseigné(s)."),
     "lasso": ("Lasso", "Lasso"),
+    "vehicles_layer": ("Vehicles", "Véhicules"),
     "find_place": ("Find a street or a code…", "Chercher une rue ou un code…"),
     "place_street": ("street", "rue"),
     "place_commune": ("commune", "commune"),

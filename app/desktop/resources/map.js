@@ -195,6 +195,37 @@ class DesktopMap extends CityMap {
 
   view(lng, lat, zoom) { this.map.setView([lat, lng], zoom); }
 
+  // The fleet (control-room roles only: the server sends positions to no one else), light canvas circles moved
+  // by the stream's `position` events: [[id, lon, lat, code], ...].
+  vehiclesAt(items) {
+    if (!this.vehicles) {
+      this.vehicles = new Map();
+      this.vehicleGroup = L.layerGroup().addTo(this.map);
+      this.vehicleRenderer = L.canvas({ padding: 0.2 });
+    }
+    for (const [id, lng, lat, code] of items) {
+      if (lng == null || lat == null) continue;
+      const known = this.vehicles.get(id);
+      if (known) { known.setLatLng([lat, lng]); continue; }
+      const marker = L.circleMarker([lat, lng], { radius: 6, color: '#ffffff', weight: 1.5, fillColor: '#6a3d9a',
+        fillOpacity: 1, renderer: this.vehicleRenderer });
+      if (code) marker.bindTooltip(code);
+      this.vehicles.set(id, marker.addTo(this.vehicleGroup));
+    }
+  }
+
+  setVehiclesShown(on) {
+    if (!this.vehicleGroup) return;
+    if (on) this.vehicleGroup.addTo(this.map); else this.map.removeLayer(this.vehicleGroup);
+  }
+
+  vehicleAt(id) {
+    const marker = this.vehicles?.get(id);
+    if (!marker || !this.map.hasLayer(this.vehicleGroup)) return null;
+    const ll = marker.getLatLng();
+    return [ll.lng, ll.lat];
+  }
+
   // A place found by the search box: its extent (a street, a commune) or its point (an asset), marked a moment.
   showPlace(place) {
     if (this.placeMark) this.map.removeLayer(this.placeMark);
