@@ -109,6 +109,7 @@ demo: bootstrap
 	$(CITYPILOT) demo load
 	$(CITYPILOT) devices provision
 	$(CITYPILOT) demo fieldservice  # example SLA policies, crews, maintenance plans, open and closed orders
+	$(CITYPILOT) demo tablet  # a few open orders for demo-crew's crew (the simulated crews leave it alone)
 	$(CITYPILOT) demo history --months 12  # contract: a year of meter readings, outages and their orders, heartbeats (~1 min)
 	@$(MAKE) --no-print-directory demo-stop
 	@mkdir -p $(RUN_DIR)/logs

@@ -6,21 +6,20 @@ the list of 50 orders takes to render on a slow tablet (Chromium's 4× CPU throt
 A fresh database (a crew member, its crew, 50 open orders around Dijon), ``citypilot serve`` (gunicorn) and
 Debian's Chromium, headless, at tablet size. Prints:
 
-    bench.crew_tablet.cold_load_bytes: N B          (HTML + JS + CSS as served: what the browser received)
-    bench.crew_tablet.cold_load_gzip_bytes: N B     (the same bodies gzip-compressed, as an HTTPS proxy sends them)
+    bench.crew_tablet.cold_load_bytes: N B          (HTML + JS + CSS as transferred: gzip, as the app sends them)
+    bench.crew_tablet.cold_load_decoded_bytes: N B  (the same once decoded)
     bench.crew_tablet.cold_load_requests: N
     bench.crew_tablet.offline_reload_ok: 1|0        (the list shown again from the service worker, network off)
     bench.crew_tablet.render_50_p50_ms / _p95_ms    (renderCards of 50 orders + layout, CPU throttled 4×)
+    bench.crew_tablet.render_50_style_ms / _layout_ms   (its profile: CDP Performance, mean per render)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 from shapely.geometry import Point
@@ -52,6 +51,15 @@ RENDER = """async (runs) => {
   }
   return { count: list.children.length, times };
 }"""
+
+
+#: CDP Performance metrics (seconds, cumulative) → the figure's name: the profile of one render.
+PROFILE = {"RecalcStyleDuration": "style", "LayoutDuration": "layout"}
+
+
+def performance(cdp: object) -> dict[str, float]:
+    """The page's cumulative CDP Performance metrics, by name."""
+    return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}  # type: ignore[attr-defined]
 
 
 def seed(engine: object) -> None:
@@ -92,13 +100,7 @@ def measure(base: str, chromium: str) -> None:
             body: e.decodedBodySize, type: e.initiatorType }))""")
         shell = [e for e in loaded if e["url"].split("?")[0].endswith((".js", ".css", "/crew/"))]
         figure("crew_tablet.cold_load_bytes", sum(e["bytes"] for e in shell), "B")
-        compressed = 0
-        for entry in shell:
-            request = urllib.request.Request(entry["url"], headers={"Cookie": "; ".join(
-                f"{c['name']}={c['value']}" for c in context.cookies())})
-            with urllib.request.urlopen(request) as answer:
-                compressed += len(gzip.compress(answer.read(), 9))
-        figure("crew_tablet.cold_load_gzip_bytes", compressed, "B")
+        figure("crew_tablet.cold_load_decoded_bytes", sum(e["body"] for e in shell), "B")
         figure("crew_tablet.cold_load_requests", len(shell))
 
         page.evaluate("() => navigator.serviceWorker.ready")
@@ -114,11 +116,16 @@ def measure(base: str, chromium: str) -> None:
 
         cdp = context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        cdp.send("Performance.enable")
+        before = performance(cdp)
         result = page.evaluate(RENDER, RUNS)
+        after = performance(cdp)
         assert result["count"] == ORDERS, result["count"]
         p50, p95 = percentiles(result["times"][1:])  # the first run compiles the code
         figure("crew_tablet.render_50_p50_ms", p50, "ms")
         figure("crew_tablet.render_50_p95_ms", p95, "ms")
+        for metric, name in PROFILE.items():  # where a render's time goes (CDP Performance, per render)
+            figure(f"crew_tablet.render_50_{name}_ms", (after[metric] - before[metric]) * 1000 / RUNS, "ms")
         browser.close()
 
 

@@ -1,7 +1,7 @@
 """What field service says on the live stream (``citypilot_live``, sent when the transaction commits):
 
-- ``{"type": "order", "id", "state", "crew_id", "action"}`` when an order is opened or moves (``action``
-  created or moved);
+- ``{"type": "order", "id", "state", "crew_id", "previous_crew_id", "action"}`` when an order is opened or
+  moves (``action`` created or moved; ``previous_crew_id``: its crew before the move, e.g. reassigned);
 - ``{"type": "escalation", "order_id", "clock", "level", "due", "remaining_min", "crew_id"}`` when an
   order's clock is escalated (at risk) or breached (:mod:`fieldservice.escalation`).
 
@@ -25,6 +25,8 @@ def announce(session: Session, payload: dict[str, Any]) -> None:
                     {"channel": LIVE_CHANNEL, "payload": json.dumps(payload, default=str, separators=(",", ":"))})
 
 
-def order_changed(session: Session, order_id: int, state: str, crew_id: int | None, action: str) -> None:
-    """An order was opened (``created``) or moved (``moved``)."""
-    announce(session, {"type": "order", "id": order_id, "state": state, "crew_id": crew_id, "action": action})
+def order_changed(session: Session, order_id: int, state: str, crew_id: int | None, action: str,
+                  previous_crew_id: int | None = None) -> None:
+    """An order was opened (``created``) or moved (``moved``; from ``previous_crew_id``'s hands)."""
+    announce(session, {"type": "order", "id": order_id, "state": state, "crew_id": crew_id,
+                       "previous_crew_id": previous_crew_id, "action": action})

@@ -178,6 +178,7 @@ def transition(
         raise ConflictError(f"work order {order_id} changed since version {expected_version} "
                             f"(now {order.version}); reload it", current_version=order.version)
     check_move(order.state, to, reason)
+    previous_crew = order.crew_id
     if to == "assigned":
         order.crew_id = crew_id if crew_id is not None else order.crew_id
         if order.crew_id is None:
@@ -210,7 +211,7 @@ def transition(
     if to in CLOSED:
         close_reports_of(session, order.id)
     session.flush()
-    order_changed(session, order.id, order.state, order.crew_id, "moved")
+    order_changed(session, order.id, order.state, order.crew_id, "moved", previous_crew)
     return order
 
 

@@ -2,7 +2,8 @@
 sets off (en route) and its van is sent there by the vehicle simulator; the arrival is stamped from the
 van's track (:mod:`fieldservice.visits`) like any other; after ``work_min`` on site the crew ticks the
 required checklist, records its labour, makes safe and closes, and the repaired devices are reset so
-they report ok again — which verifies an alarm's order through the same rule as in the street.
+they report ok again — which verifies an alarm's order through the same rule as in the street. Crews with a
+member who signs in (the demo's ``demo-crew`` on the tablet) are not simulated: their orders wait for them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from fieldservice import worklog
 from fieldservice.orders import transition
 
 REASON = "simulated crew"
+#: A crew with a member who signs in (a password: a person with the tablet, e.g. ``demo-crew``) works its
+#: orders itself; the simulator leaves them alone.
+_SIMULATED = """NOT EXISTS (SELECT 1 FROM crew_members h JOIN user_credentials k ON k.user_id = h.user_id
+                              WHERE h.crew_id = o.crew_id)"""
 
 
 @dataclass
@@ -34,7 +39,7 @@ class Instruction:
     assets: list[str] = field(default_factory=list)
 
 
-_ASSIGNED = text("""
+_ASSIGNED = text(f"""
     SELECT o.id, o.state, v.code AS vehicle, ST_X(s.geom) AS x, ST_Y(s.geom) AS y,
            (SELECT m.user_id FROM crew_members m WHERE m.crew_id = o.crew_id ORDER BY m.user_id LIMIT 1) AS member
       FROM work_orders o JOIN crews c ON c.id = o.crew_id JOIN assets v ON v.id = c.vehicle_id
@@ -43,16 +48,17 @@ _ASSIGNED = text("""
                                             WHERE wa.order_id = o.id AND a.geom IS NOT NULL
                                             ORDER BY a.id LIMIT 1), o.geom) AS geom) s
      WHERE s.geom IS NOT NULL AND (o.state = 'assigned' OR (o.state = 'en_route' AND NOT EXISTS (
-           SELECT 1 FROM work_order_visits w WHERE w.order_id = o.id)))
+           SELECT 1 FROM work_order_visits w WHERE w.order_id = o.id))) AND {_SIMULATED}
      ORDER BY o.id
 """)
-_WORKING = text("""
+_WORKING = text(f"""
     SELECT o.id, o.state, o.arrived_at,
            (SELECT m.user_id FROM crew_members m WHERE m.crew_id = o.crew_id ORDER BY m.user_id LIMIT 1) AS member,
            ARRAY(SELECT a.code FROM work_order_assets wa JOIN assets a ON a.id = wa.asset_id
                   WHERE wa.order_id = o.id ORDER BY a.id) AS assets
       FROM work_orders o
      WHERE o.state IN ('on_site', 'made_safe') AND o.arrived_at <= :ready AND o.crew_id IS NOT NULL
+       AND {_SIMULATED}
      ORDER BY o.id
 """)
 

@@ -78,5 +78,17 @@ def history_cmd(months: int, seed: int) -> None:
                f"gap {c['gap_cabinet']}")
 
 
+@demo_group.command("tablet")
+def tablet_cmd() -> None:
+    """Open orders for demo-crew's crew on the tablet (the simulated crews leave that crew's orders alone;
+    does nothing once it has them; after demo fieldservice)."""
+    from fieldservice.demo_tablet import DEMO_MEMBER, seed_tablet_orders
+
+    with unit_of_work(engine(), None) as session:
+        made = seed_tablet_orders(session)
+    click.echo(f"crew tablet: {len(made)} new order(s) for {DEMO_MEMBER}'s crew" + (f" ({', '.join(map(str, made))})"
+                                                                                   if made else ""))
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(demo_group)

@@ -22,6 +22,7 @@ from assets.db import make_engine
 
 #: Feature modules, each with ``init_app(app)`` registering its blueprint(s). Add new features here.
 FEATURES = (
+    "app.web.compression",  # first: its after_request runs last, on the final body
     "app.web.auth",
     "app.web.home",
     "app.web.api",

@@ -67,7 +67,8 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env, "CITYPILOT_SECURE_COOKIES"),
-        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=float(env.get("CITYPILOT_SESSION_HOURS", "12"))),
+        "CREW_TILES": int(env.get("CITYPILOT_CREW_TILES", "1500")),  # base map tiles a crew tablet keeps
         "MAX_CONTENT_LENGTH": int(env.get("CITYPILOT_MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": language if language in LANGUAGES else "en",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

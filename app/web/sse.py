@@ -12,7 +12,8 @@ acknowledged or cleared, and the ``alarm`` item: docs/CONTROL.md), ``command`` o
 (``id``, ``state``, ``asset_id``, ``target_state``: a command or one of its devices changed). Each web worker
 holds one listening connection and fans events out to its streams; a stream too slow to keep up gets a
 ``resync`` event (fetch the snapshot again), as does every stream after the listener lost the database.
-Vehicle positions go only to the roles :func:`assets.privacy.may_see_positions` allows.
+Vehicle positions go only to the roles :func:`assets.privacy.may_see_positions` allows; a crew member's stream
+carries only its crews' ``order`` and ``escalation`` events (``crew_id`` or ``previous_crew_id`` one of them).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from assets.db import unit_of_work
 from assets.live.channels import ALARM_CHANNEL, COMMAND_CHANNEL, LIVE_CHANNEL
 from assets.models import User
 from assets.privacy import may_see_positions
+from fieldservice.access import visible_crews
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +54,25 @@ _END: dict[str, Any] = {"type": "end"}  # the server stops: streams end, clients
 _HUBS: weakref.WeakSet[StreamHub] = weakref.WeakSet()
 
 
+#: Events about one order: a crew member's stream carries only its crews' (now or just before).
+ORDER_EVENTS = ("order", "escalation")
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One open stream: its queue of events and what its role may see."""
+    """One open stream: its queue of events and what its role may see (``crews``: the crews whose order
+    events it gets, None for every crew)."""
 
     role: str
+    crews: frozenset[int] | None = None
     events: queue.Queue[dict[str, Any]] = field(default_factory=lambda: queue.Queue(QUEUE_SIZE))
     behind: bool = False
 
     def offer(self, event: dict[str, Any]) -> None:
         if event.get("type") == "position" and not may_see_positions(self.role):
+            return
+        if self.crews is not None and event.get("type") in ORDER_EVENTS and not (
+                {event.get("crew_id"), event.get("previous_crew_id")} & self.crews):
             return
         try:
             self.events.put_nowait(event)
@@ -85,14 +96,14 @@ class StreamHub:
         self._thread: threading.Thread | None = None
         _HUBS.add(self)
 
-    def subscribe(self, role: str, timeout: float = 10.0) -> Subscriber:
+    def subscribe(self, role: str, timeout: float = 10.0, crews: frozenset[int] | None = None) -> Subscriber:
         """A new stream; waits until the listener is listening (so no later event is missed)."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
                 self._thread = threading.Thread(target=self._run, name="citypilot-stream", daemon=True)
                 self._thread.start()
-            subscriber = Subscriber(role)
+            subscriber = Subscriber(role, crews)
             self._subscribers.add(subscriber)
         if not self._ready.wait(timeout):
             self.unsubscribe(subscriber)
@@ -230,8 +241,10 @@ bp = Blueprint("stream", __name__, url_prefix=API_PREFIX)
 )
 def stream() -> Response:
     who = current_identity()
+    with unit_of_work(engine(), None) as session:
+        visible = visible_crews(session, who.role, who.user_id)
     source = hub()
-    subscriber = source.subscribe(who.role or "")
+    subscriber = source.subscribe(who.role or "", crews=None if visible is None else frozenset(visible))
     body = event_stream(source, subscriber, engine(), who.user_id, float(current_app.config["SSE_HEARTBEAT_S"]))
     return Response(
         body, mimetype="text/event-stream",

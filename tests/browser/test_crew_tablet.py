@@ -55,6 +55,7 @@ class Served:
     home: Path
     port: int
     process: Process | None = None
+    env: dict[str, str] | None = None
 
     @property
     def base(self) -> str:
@@ -62,7 +63,8 @@ class Served:
 
     def start(self) -> None:
         self.process = start_cli(["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-                                  "--threads", "16"], self.db_url, self.home, "serve", {"CITYPILOT_AUTH_CACHE_S": "1"})
+                                  "--threads", "16"], self.db_url, self.home, "serve",
+                                 {"CITYPILOT_AUTH_CACHE_S": "1", **(self.env or {})})
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -222,6 +224,15 @@ def shoot(page: object, lang: str) -> None:
     page.screenshot(path=str(SHOTS / f"crew-order-{lang}.png"))  # type: ignore[attr-defined]
 
 
+def all_sent(page: object, timeout_s: float = 20) -> None:
+    """Wait until the queue in IndexedDB is empty (the counter alone may not have drawn a just-queued action)."""
+    deadline = time.monotonic() + timeout_s
+    while queued(page):
+        assert time.monotonic() < deadline, "the queue was not sent"
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
+    page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'")  # type: ignore[attr-defined]
+
+
 def move(page: object, to: str) -> None:
     page.locator(f"#ct-moves button[data-to='{to}']").tap()  # type: ignore[attr-defined]
     page.wait_for_function(f"() => document.getElementById('ct-state')?.dataset.state === '{to}'")  # type: ignore[attr-defined]
@@ -273,7 +284,7 @@ def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signatur
         assert page.locator("#ct-net").inner_text() == "Online"
         shoot(page, "en")
         move(page, "done")
-        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
+        all_sent(page)
         assert page.locator("#ct-refused").is_hidden(), page.locator("#ct-refused").inner_text()
         width = page.evaluate("""async () => {
           const img = document.querySelector('#ct-photos li.ct-thumb[data-kind=photo] img');
@@ -354,4 +365,96 @@ def test_with_the_server_stopped_the_work_is_queued_then_applied_once_and_a_refu
         tablet_server.stop()
         tablet_server.start()
         context.close()
+    assert errors == []
+
+
+COLD_LOAD = """() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+  .filter((e) => /\\.(js|css)$|\\/crew\\/$/.test(e.name.split('?')[0]))
+  .map((e) => ({ url: e.name, sent: e.transferSize, body: e.decodedBodySize }))"""
+
+
+def test_a_cold_first_load_weighs_under_200_kb_compressed(
+        browser, guard, errors, tablet_server: Served, my_crew: int) -> None:
+    context, page = tablet(browser, guard, errors)
+    try:
+        sign_in(page, tablet_server.base)
+        page.wait_for_load_state("networkidle")
+        loaded = page.evaluate(COLD_LOAD)
+        scripts = [e for e in loaded if e["url"].endswith(".js")]
+        assert len(scripts) >= 10 and any(e["url"].endswith("/leaflet.js") for e in scripts)
+        for entry in loaded:  # every text asset compressed by the app itself (gunicorn does not)
+            assert entry["sent"] < entry["body"], entry
+        assert sum(e["sent"] for e in loaded) <= 200_000
+        assert sum(e["body"] for e in loaded) > 250_000  # what it would weigh uncompressed
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_when_the_session_expires_the_page_says_so_and_the_queued_work_is_sent_after_signing_in_again(
+        browser, guard, errors, tablet_db_url: str, tablet_people: People, my_crew: int, tablet_engine: Engine,
+        tmp_path: Path) -> None:
+    short = Served(tablet_db_url, tmp_path / "home", free_port(), env={"CITYPILOT_SESSION_HOURS": str(8 / 3600)})
+    short.start()  # sessions of 8 seconds
+    (lamp, _), = lamps_near(tablet_engine, *DARCY, 1, offset=900)
+    order = assigned(tablet_engine, lamp, my_crew, 15, priority="normal", description="Session courte")
+    context, page = tablet(browser, OriginGuard(short.base), errors, where=lonlat(tablet_engine, lamp))
+    try:
+        sign_in(page, short.base)
+        page.goto(f"{short.base}/crew/#/order/{order}")
+        page.wait_for_selector(f"#ct-order[data-id='{order}']")
+        page.wait_for_timeout(9000)  # the session ends
+        page.locator("#ct-moves button[data-to='en_route']").tap()
+        banner = page.locator("#ct-refused .ct-signed-out")
+        banner.wait_for()
+        assert "session a expiré" in banner.inner_text() and "reconnectez-vous" in banner.inner_text()
+        assert queued(page) == 1 and page.locator("#ct-queue").get_attribute("data-count") == "1"
+        assert scalar(tablet_engine, "SELECT state FROM work_orders WHERE id = :o", o=order) == "assigned"
+        with page.expect_navigation():
+            banner.locator("a.ct-button").tap()
+        page.fill("input[name=username]", "crew")
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        page.wait_for_selector("#ct-main[data-ready='true']")
+        page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
+        assert page.locator("#ct-refused").is_hidden()
+    finally:
+        context.close()
+        short.stop()
+    assert scalar(tablet_engine, "SELECT count(*) FROM work_order_events WHERE order_id = :o AND to_state = "
+                                 "'en_route'", o=order) == 1  # kept while signed out, then applied once
+    assert errors == []
+
+
+#: 30 base map tiles over Dijon at zoom 14, fetched one after the other through the service worker; then what the
+#: tile cache holds (its keys, oldest first) and the answers' statuses.
+FETCH_TILES = """async () => {
+  const urls = [];
+  for (let i = 0; i < 30; i += 1) urls.push(`/api/v1/basemap/14/${8419 + (i % 6)}/${5737 + Math.floor(i / 6)}.mvt`);
+  const statuses = [];
+  for (const url of urls) statuses.push((await fetch(url, { credentials: 'same-origin' })).status);
+  const keys = (await (await caches.open('crew-tiles-v1')).keys()).map((r) => new URL(r.url).pathname);
+  return { urls, statuses, keys };
+}"""
+
+
+def test_the_tile_cache_never_exceeds_its_bound_and_drops_the_oldest_first(
+        browser, guard, errors, tablet_db_url: str, tablet_people: People, my_crew: int, tmp_path: Path) -> None:
+    bounded = Served(tablet_db_url, tmp_path / "home", free_port(), env={"CITYPILOT_CREW_TILES": "12"})
+    bounded.start()
+    context, page = tablet(browser, OriginGuard(bounded.base), errors)
+    try:
+        sign_in(page, bounded.base)
+        controlled(page)
+        assert "tiles=12" in page.evaluate("() => navigator.serviceWorker.controller.scriptURL")
+        found = page.evaluate(FETCH_TILES)
+        assert set(found["statuses"]) <= {200, 204} and 200 in found["statuses"]
+        assert len(found["keys"]) == 12  # 30 fetched, 12 kept
+        assert found["keys"] == found["urls"][-12:]  # the latest kept, the oldest dropped first
+        again = page.evaluate(FETCH_TILES)  # the same tiles again: still bounded
+        assert len(again["keys"]) == 12
+    finally:
+        context.close()
+        bounded.stop()
     assert errors == []

@@ -11,6 +11,10 @@ from flask import Flask
 from sqlalchemy import Engine, text
 
 from app.web.sse import LIVE_CHANNEL
+from assets.db import unit_of_work
+from fieldservice import crews
+from fieldservice.orders import create_order, transition
+from tests.assets.helpers import near
 from tests.web.helpers import People
 
 
@@ -69,3 +73,38 @@ def test_not_json_notifications_are_ignored(app: Flask, people: People, engine: 
     _notify(engine, {"asset_id": 5, "state": "unreachable"})  # no type: a state change
     assert _events(chunks, 1) == [("state", {"asset_id": 5, "state": "unreachable", "type": "state"})]
     response.close()
+
+
+def test_a_crew_member_gets_only_its_crews_order_events(app: Flask, people: People, engine: Engine) -> None:
+    app.config["SSE_HEARTBEAT_S"] = 0.2
+    with unit_of_work(engine, None) as s:
+        mine = crews.create_crew(s, "Équipe A", ["lighting"]).id
+        theirs = crews.create_crew(s, "Équipe B", ["lighting"]).id
+        crews.add_member(s, mine, people["crew"].id)
+    crew, crew_events = _open(app, people["crew"].auth)
+    boss, boss_events = _open(app, people["supervisor"].auth)
+    with unit_of_work(engine, None) as s:  # theirs from the start: the crew hears nothing of it
+        other = create_order(s, origin="citizen", category="lighting", description="pas la nôtre",
+                             location=near()).id
+        transition(s, other, "assigned", None, crew_id=theirs)
+    with unit_of_work(engine, None) as s:  # ours, then given to the other crew: both moves heard
+        order = create_order(s, origin="citizen", category="lighting", description="la nôtre",
+                             location=near(10)).id
+        transition(s, order, "assigned", None, crew_id=mine)
+    with unit_of_work(engine, None) as s:
+        transition(s, order, "new", None)
+    with unit_of_work(engine, None) as s:
+        transition(s, order, "assigned", None, crew_id=theirs)
+    _notify(engine, {"type": "escalation", "order_id": other, "clock": "response", "level": "at_risk",
+                     "crew_id": theirs})
+    _notify(engine, {"type": "escalation", "order_id": order, "clock": "response", "level": "at_risk",
+                     "crew_id": mine})
+    heard = _events(crew_events, 4)
+    assert [(e, d.get("id", d.get("order_id")), d.get("state", d.get("level"))) for e, d in heard] == [
+        ("order", order, "assigned"), ("order", order, "new"), ("order", order, "assigned"),
+        ("escalation", order, "at_risk")]
+    assert heard[2][1]["crew_id"] == theirs and heard[2][1]["previous_crew_id"] == mine  # it left our hands
+    everything = _events(boss_events, 8)  # the control room hears every crew's
+    assert {d.get("id", d.get("order_id")) for _, d in everything} == {order, other}
+    crew.close()
+    boss.close()

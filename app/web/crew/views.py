@@ -35,7 +35,8 @@ def page_config() -> dict[str, Any]:
         "user": {"id": who.user_id, "name": who.name, "full_name": who.full_name, "role": who.role,
                  "role_label": role_label(who.role)},
         "csrf": csrf_token(),
-        "urls": {"api": root + "/api/v1", "page": url_for("crew.page"), "sw": url_for("crew.service_worker"),
+        "urls": {"api": root + "/api/v1", "page": url_for("crew.page"),
+                 "sw": url_for("crew.service_worker", tiles=current_app.config["CREW_TILES"]),
                  "login": url_for("auth.login"), "basemap": root + "/api/v1/basemap/{z}/{x}/{y}.mvt",
                  "static": url_for("static", filename="crew/")},
         "moves": list(CREW_MOVES) if who.role == "crew" else None,  # None: every move the order allows

@@ -43,6 +43,10 @@ export function fmtSpan(minutes) {
 /** Metres as a distance: 80 m, 1,2 km. */
 export const fmtDistance = (m) => (m < 1000 ? `${Math.round(m)} m` : `${numbers.format(m / 1000)} km`);
 
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** `text` safe inside HTML (element text or a quoted attribute). */
+export const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+
 /** A small DOM builder: `h('li', {class: 'x', dataset: {id: 1}, onclick}, child, 'text')`. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);

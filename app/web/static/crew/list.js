@@ -2,7 +2,7 @@
 // on its running SLA clock (red when at risk or late) and its distance from the tablet.
 import { get } from './api.js';
 import { here, metres } from './geo.js';
-import { fmtDistance, fmtSpan, fmtTime, h, stateLabel, t } from './i18n.js';
+import { esc, fmtDistance, fmtSpan, fmtTime, h, stateLabel, t } from './i18n.js';
 
 const AT_RISK_MIN = 30; // as the control room: under this many minutes left, the order is shown at risk
 const CLOCKS = [['response', 'response_due', 'arrived_at'], ['make_safe', 'make_safe_due', 'made_safe_at'],
@@ -34,29 +34,27 @@ function distanceText(order) {
   return t('distance', { distance: fmtDistance(metres(here.fix, order)) });
 }
 
-/** One order's card (a big link to its page). */
+/** One order's card (a big link to its page), as HTML: the list is built in one `innerHTML`, one parse. */
 export function card(order, now, pendingState) {
   const u = urgency(order, now);
   const state = pendingState || order.state;
-  return h('li', { class: `ct-card level-${u.level}`, dataset: { id: order.id, level: u.level, state } },
-    h('a', { class: 'ct-card-link', href: `#/order/${order.id}` },
-      h('span', { class: 'ct-card-top' },
-        h('span', { class: `ct-prio prio-${order.priority}` }, t(`priority_${order.priority}`)),
-        h('span', { class: 'ct-cat' }, t(`category_${order.category}`)),
-        h('span', { class: 'ct-id' }, `#${order.id}`)),
-      h('span', { class: 'ct-desc' }, order.description || ''),
-      h('span', { class: 'ct-clock' }, u.text),
-      h('span', { class: 'ct-card-bottom' },
-        h('span', { class: 'ct-state' }, stateLabel(state), pendingState ? ` (${t('pending')})` : ''),
-        h('span', { class: 'ct-distance' }, distanceText(order)))));
+  const pending = pendingState ? ` (${esc(t('pending'))})` : '';
+  return `<li class="ct-card level-${u.level}" data-id="${order.id}" data-level="${u.level}" data-state="${esc(state)}">`
+    + `<a class="ct-card-link" href="#/order/${order.id}"><span class="ct-card-top">`
+    + `<span class="ct-prio prio-${esc(order.priority)}">${esc(t(`priority_${order.priority}`))}</span>`
+    + `<span class="ct-cat">${esc(t(`category_${order.category}`))}</span><span class="ct-id">#${order.id}</span></span>`
+    + `<span class="ct-desc">${esc(order.description || '')}</span><span class="ct-clock">${esc(u.text)}</span>`
+    + `<span class="ct-card-bottom"><span class="ct-state">${esc(stateLabel(state))}${pending}</span>`
+    + `<span class="ct-distance">${esc(distanceText(order))}</span></span></a></li>`;
 }
 
-/** Render `orders` into `list` at once (one fragment: 50 cards in one layout). */
+/** Render `orders` into `list` at once: one string, one parse, one layout (off-screen cards are not laid
+ * out: `content-visibility: auto` in crew.css). */
 export function renderCards(list, orders, pending = {}) {
   const now = Date.now();
-  const fragment = document.createDocumentFragment();
-  for (const order of orders) fragment.append(card(order, now, pending[order.id]));
-  list.replaceChildren(fragment);
+  let html = '';
+  for (const order of orders) html += card(order, now, pending[order.id]);
+  list.innerHTML = html;
 }
 
 /** The list view: first page, then "more" pages through the API's `next` link. */

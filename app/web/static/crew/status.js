@@ -51,11 +51,22 @@ async function render() {
 }
 
 let pending = null;
+let drawing = false;
+let stale = false;
+/** Draw once at a time, and again if something changed meanwhile (never an older count drawn last). */
+async function redraw() {
+  if (drawing) { stale = true; return; }
+  drawing = true;
+  try {
+    do { stale = false; await render(); } while (stale);
+  } finally { drawing = false; }
+}
+
 /** Draw the status now, and again whenever the queue or the network changes (coalesced). */
 export function watchStatus() {
-  const later = () => { if (!pending) pending = requestAnimationFrame(() => { pending = null; render(); }); };
+  const later = () => { if (!pending) pending = requestAnimationFrame(() => { pending = null; redraw(); }); };
   listen(later);
   window.addEventListener('online', later);
   window.addEventListener('offline', later);
-  render();
+  redraw();
 }

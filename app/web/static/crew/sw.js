@@ -7,7 +7,8 @@
 const SHELL = 'crew-shell-v1';
 const DATA = 'crew-data-v1';
 const TILES = 'crew-tiles-v1';
-const MAX_TILES = 1500;
+// the bound of the tile copies: `?tiles=N` on the worker's URL (the server's CITYPILOT_CREW_TILES), else 1500
+const MAX_TILES = Number(new URL(self.location.href).searchParams.get('tiles')) || 1500;
 const NETWORK_MS = 4000;
 const scope = new URL(self.registration.scope);
 const ROOT = scope.pathname.replace(/crew\/$/, '');
@@ -43,8 +44,16 @@ function withTimeout(promise, ms) {
   });
 }
 
+/** A copy of `headers` for a body already decoded (the network's gzip is undone by then). */
+function decoded(headers) {
+  const copy = new Headers(headers);
+  copy.delete('Content-Encoding');
+  copy.delete('Content-Length');
+  return copy;
+}
+
 async function stamped(response) {
-  const headers = new Headers(response.headers);
+  const headers = decoded(response.headers);
   headers.set('X-CityPilot-Stored', new Date().toISOString());
   return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
 }
@@ -52,7 +61,7 @@ async function stamped(response) {
 async function fromCopy(cacheName, request, key) {
   const copy = await (await caches.open(cacheName)).match(key || request, { ignoreVary: true });
   if (!copy) return null;
-  const headers = new Headers(copy.headers);
+  const headers = decoded(copy.headers);
   headers.set('X-CityPilot-Offline', copy.headers.get('X-CityPilot-Stored') || 'true');
   return new Response(await copy.blob(), { status: copy.status, statusText: copy.statusText, headers });
 }
@@ -74,9 +83,14 @@ async function networkFirst(request, cacheName, key) {
   }
 }
 
-async function trim(cache) {
-  const keys = await cache.keys();
-  for (let i = 0; i < keys.length - MAX_TILES; i += 1) await cache.delete(keys[i]);
+let trimming = Promise.resolve();
+/** Drop the oldest tile copies beyond MAX_TILES (one trim at a time, so none sees a half-trimmed cache). */
+function trim(cache) {
+  trimming = trimming.then(async () => {
+    const keys = await cache.keys();
+    for (let i = 0; i < keys.length - MAX_TILES; i += 1) await cache.delete(keys[i]);
+  }).catch(() => null);
+  return trimming;
 }
 
 async function tileFirst(request) {
@@ -86,7 +100,7 @@ async function tileFirst(request) {
   const response = await fetch(request);
   if (response.ok) {
     await cache.put(request, response.clone());
-    trim(cache);
+    await trim(cache);
   }
   return response;
 }
