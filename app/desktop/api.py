@@ -140,6 +140,19 @@ class ApiClient:
             params["q"] = text.strip()
         return self.get(f"{API}/assets?{urllib.parse.urlencode(params)}")
 
+    def vehicles(self) -> list[dict[str, Any]] | None:
+        """The fleet's last positions; None for a role that may not see staff positions."""
+        try:
+            return self.get(f"{API}/vehicles")["items"]
+        except ApiError as exc:
+            if exc.status == 403:
+                return None
+            raise
+
+    def places(self, text: str, limit: int = 10) -> dict[str, Any]:
+        """Streets, communes and asset codes matching ``text`` (accents and case ignored), best first."""
+        return self.get(f"{API}/places?{urllib.parse.urlencode({'q': text.strip(), 'limit': str(limit)})}")
+
     def asset(self, asset_id: int) -> dict[str, Any]:
         """One asset as a GeoJSON Feature."""
         return self.get(f"{API}/assets/{asset_id}")

@@ -19,10 +19,22 @@ from PyQt6.QtWidgets import (
 )
 
 from app.desktop.api import ApiClient
-from app.desktop.i18n import tr
+from app.desktop.i18n import STRINGS, pick, tr
 
 COLUMNS = ("code", "name", "kind", "status", "version")
 PAGE_SIZE = 100
+
+
+def kind_label(kind: dict[str, Any]) -> str:
+    """A kind's name in the interface language (the server's labels), whatever the server's own language."""
+    label = pick(kind.get("labels"), kind.get("label") or kind["name"])
+    return label[:1].upper() + label[1:]
+
+
+def status_label(status: Any) -> str:
+    """An inventory status (``in_service``…) as the planner reads it, in the interface language."""
+    key = f"status_{status}"
+    return tr(key) if key in STRINGS else "" if status is None else str(status)
 
 
 class AssetModel(QAbstractTableModel):
@@ -50,6 +62,8 @@ class AssetModel(QAbstractTableModel):
             value = item.get(column)
             if column == "kind":
                 return self.kind_labels.get(str(value), value)
+            if column == "status":
+                return status_label(value)
             return "" if value is None else str(value) if column != "version" else value
         if role == Qt.ItemDataRole.UserRole:
             return item["id"]
@@ -92,7 +106,7 @@ class AssetPanel(QWidget):
         super().__init__(parent)
         self.client = client
         self.bbox: tuple[float, float, float, float] | None = None
-        self.model = AssetModel({k["name"]: k.get("label") or k["name"] for k in kinds}, self)
+        self.model = AssetModel({k["name"]: kind_label(k) for k in kinds}, self)
         self.sorted = QSortFilterProxyModel(self)
         self.sorted.setSourceModel(self.model)
         self.search = QLineEdit()
@@ -101,7 +115,7 @@ class AssetPanel(QWidget):
         self.kind = QComboBox()
         self.kind.addItem(tr("all_kinds"), None)
         for k in kinds:
-            self.kind.addItem(k.get("label") or k["name"], k["name"])
+            self.kind.addItem(kind_label(k), k["name"])
         self.view = QTableView()
         self.view.setModel(self.sorted)
         self.view.setSortingEnabled(True)

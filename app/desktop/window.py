@@ -40,6 +40,7 @@ from app.desktop.table import AssetPanel
 BOX_LIMIT = 500  # assets a rectangle selects at most (one page of the API)
 POLES_OF = {"luminaire": "pole"}  # attaching a luminaire to a circuit attaches the support carrying it
 ALARMS_REFRESH_MS = 2000  # the alarms layer read again this long after the last alarm heard
+POSITIONS_FLUSH_MS = 200  # vehicle positions heard within this time are drawn together
 DRAWN_FIELDS = ("from_node_id", "to_node_id")  # what a drawn segment's snapped ends give its new form
 ORDER_CREATORS = ("admin", "planner", "supervisor", "operator")  # the server refuses the others (403)
 
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
         self._dock(tr("assets"), self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock(tr("attributes"), self._form_panel(), Qt.DockWidgetArea.RightDockWidgetArea)
         self._toolbar()
+        self._search_bar()
+        self._vehicles_layer()
         self.map.bridge.featureClicked.connect(self.open_asset)
         self.map.bridge.extentChanged.connect(self.table.follow_extent)
         self.map.bridge.mapClickedAt.connect(self.map_clicked)
@@ -161,6 +164,52 @@ class MainWindow(QMainWindow):
         self.feeds_action = self._action(bar, tr("feeds"), self.show_feeds)
         bar.addSeparator()
         self.import_action = self._action(bar, tr("import"), self.open_import)
+
+    def _search_bar(self) -> None:
+        """"Find a street or a code" above the map: the chosen match is brought into view (an asset opens)."""
+        from app.desktop.place_search import PlaceSearch
+
+        bar = QToolBar(tr("find_place"))
+        bar.setObjectName("find")
+        self.addToolBar(bar)
+        self.place_search = PlaceSearch(self.client)
+        self.place_search.placeChosen.connect(self.show_place)
+        self.place_search.failed.connect(self.say)
+        bar.addWidget(self.place_search)
+
+    def _vehicles_layer(self) -> None:
+        """The fleet on the map, moved by the stream's positions (a burst drawn in one go): for the roles the
+        server gives positions to; the others get no layer."""
+        self.positions: dict[int, list[Any]] = {}
+        self.positions_timer = QTimer(self, singleShot=True, interval=POSITIONS_FLUSH_MS)
+        self.positions_timer.timeout.connect(self.draw_positions)
+        self.vehicles_action = QAction(tr("vehicles_layer"), self, checkable=True, checked=True)
+        self.vehicles_action.toggled.connect(lambda on: self.map.call("setVehiclesShown", on))
+        fleet = self.client.vehicles()
+        self.vehicles_shown = fleet is not None
+        if fleet is None:
+            return
+        self.positions.update({int(v["asset_id"]): [int(v["asset_id"]), v.get("lon"), v.get("lat"), v.get("code")]
+                               for v in fleet})
+        self.findChild(QToolBar, "tools").addAction(self.vehicles_action)  # type: ignore[union-attr]
+        self.map.bridge.ready.connect(self.positions_timer.start)
+
+    def vehicle_moved(self, data: dict[str, Any]) -> None:
+        """A ``position`` event: drawn with the others of its burst."""
+        asset_id = int(data["asset_id"])
+        self.positions[asset_id] = [asset_id, data.get("lon"), data.get("lat"), None]
+        if self.map.ready and not self.positions_timer.isActive():
+            self.positions_timer.start()
+
+    def draw_positions(self) -> None:
+        if self.positions:
+            self.map.call("vehiclesAt", list(self.positions.values()))
+            self.positions = {}
+
+    def show_place(self, place: dict[str, Any]) -> None:
+        self.map.call("showPlace", place)
+        if place.get("type") == "asset" and place.get("asset_id"):
+            self.open_asset(int(place["asset_id"]))
 
     def _action(self, bar: QToolBar, text: str, slot: Any, shortcut: Any = None, *, checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -477,6 +526,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(tr("alarm", text=str(data.get("message") or data.get("kind") or "")), 8000)  # type: ignore[union-attr]
             if self.alarms_action.isChecked():
                 self.alarms_timer.start()
+        elif name == "position" and data.get("asset_id") is not None:
+            self.vehicle_moved(data)
         elif name == "resync":
             self.map.call("resync")
 

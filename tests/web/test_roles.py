@@ -42,6 +42,7 @@ PATCH  /api/v1/assets/<int:asset_id>               no        yes   yes     no   
 POST   /api/v1/assets/<int:asset_id>/retire        no        yes   yes     no         no       no   no
 GET    /api/v1/assets/<int:asset_id>/history       no        yes   yes     yes        yes      yes  no
 GET    /api/v1/assets/<int:asset_id>/feeds         no        yes   yes     yes        yes      yes  no
+GET    /api/v1/places                              no        yes   yes     yes        yes      yes  yes
 GET    /api/v1/assets/<int:asset_id>/live          no        yes   yes     yes        yes      yes  no
 GET    /api/v1/assets/<int:asset_id>/telemetry     no        yes   yes     yes        yes      yes  no
 GET    /api/v1/live                                no        yes   yes     yes        yes      yes  no

@@ -195,6 +195,53 @@ class DesktopMap extends CityMap {
 
   view(lng, lat, zoom) { this.map.setView([lat, lng], zoom); }
 
+  // The fleet (control-room roles only: the server sends positions to no one else), light canvas circles moved
+  // by the stream's `position` events: [[id, lon, lat, code], ...].
+  vehiclesAt(items) {
+    if (!this.vehicles) {
+      this.vehicles = new Map();
+      this.vehicleGroup = L.layerGroup().addTo(this.map);
+      this.vehicleRenderer = L.canvas({ padding: 0.2 });
+    }
+    for (const [id, lng, lat, code] of items) {
+      if (lng == null || lat == null) continue;
+      const known = this.vehicles.get(id);
+      if (known) { known.setLatLng([lat, lng]); continue; }
+      const marker = L.circleMarker([lat, lng], { radius: 6, color: '#ffffff', weight: 1.5, fillColor: '#6a3d9a',
+        fillOpacity: 1, renderer: this.vehicleRenderer });
+      if (code) marker.bindTooltip(code);
+      this.vehicles.set(id, marker.addTo(this.vehicleGroup));
+    }
+  }
+
+  setVehiclesShown(on) {
+    if (!this.vehicleGroup) return;
+    if (on) this.vehicleGroup.addTo(this.map); else this.map.removeLayer(this.vehicleGroup);
+  }
+
+  vehicleAt(id) {
+    const marker = this.vehicles?.get(id);
+    if (!marker || !this.map.hasLayer(this.vehicleGroup)) return null;
+    const ll = marker.getLatLng();
+    return [ll.lng, ll.lat];
+  }
+
+  // A place found by the search box: its extent (a street, a commune) or its point (an asset), marked a moment.
+  showPlace(place) {
+    if (this.placeMark) this.map.removeLayer(this.placeMark);
+    if (place.bbox) {
+      const [w, s, e, n] = place.bbox;
+      const bounds = L.latLngBounds([s, w], [n, e]);
+      this.map.fitBounds(bounds.pad(0.15), { maxZoom: 18 });
+      this.placeMark = L.rectangle(bounds, { color: '#ff6f00', weight: 2, fill: false, dashArray: '6 4' });
+    } else {
+      const [lng, lat] = place.point;
+      this.map.setView([lat, lng], Math.max(this.map.getZoom(), 18));
+      this.placeMark = L.circleMarker([lat, lng], { radius: 14, color: '#ff6f00', weight: 3, fill: false });
+    }
+    this.placeMark.addTo(this.map);
+  }
+
   reportExtent() {
     const b = this.map.getBounds();
     this.bridge.moved(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());

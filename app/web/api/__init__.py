@@ -19,6 +19,7 @@ RESOURCES = (
     "planning",  # maintenance plans, escalations, KPIs per commune/crew
     "tokens",  # sign in → API token (QGIS plugin, desktop)
     "contract",  # the contract's month: energy, availability, delays and penalties
+    "places",  # find a street, a commune or an asset code (desktop search box)
 )
 
 
