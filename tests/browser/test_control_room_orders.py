@@ -76,6 +76,8 @@ def test_the_orders_panel_lists_colours_filters_refreshes_and_assigns(
     proposal = first.locator("li.cr-proposal").first
     proposal.wait_for(timeout=10000)
     assert "Équipe Darcy" in proposal.inner_text()
+    page.evaluate("() => controlRoom.orders.render()")  # as any order event on the stream does
+    assert "Équipe Darcy" in proposal.inner_text()  # the crews proposed stay while the list is drawn again
     proposal.locator("button[data-act='assign']").click()
     page.wait_for_function(
         f"() => document.querySelector(\"li.cr-order[data-id='{at_risk}']\")?.dataset.state === 'assigned'",

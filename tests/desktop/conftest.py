@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 import pytest
 from PyQt6 import QtWebEngineWidgets  # noqa: F401  (before pytest-qt makes the QApplication)
 
+from app.desktop.api import ApiClient
 from app.desktop.mapview import register_scheme
 from assets.accounts import set_password
 from assets.db import make_engine, unit_of_work
@@ -53,3 +55,16 @@ def desktop_city(pg_admin_url: str, template_url: str,
     finally:
         served.stop()
 
+
+
+def open_window(qtbot: Any, city: DesktopCity, role: str = "planner", live: bool = False) -> Any:
+    """The main window signed in to ``city`` as ``role``, shown, its map ready."""
+    from app.desktop.window import MainWindow
+
+    client = ApiClient(city.url)
+    client.sign_in(role, PASSWORD)
+    window = MainWindow(client, client.me(), live=live)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.map.ready, timeout=15_000)
+    return window

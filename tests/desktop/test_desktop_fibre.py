@@ -10,7 +10,7 @@ import pytest
 
 from app.desktop.api import ApiClient
 from app.desktop.fibre import distance_m
-from tests.desktop.conftest import DesktopCity
+from tests.desktop.conftest import DesktopCity, open_window
 from tests.web.helpers import PASSWORD
 
 N1, N2, N3, CAMERA = (5.0500, 47.3300), (5.0520, 47.3300), (5.0520, 47.3320), (5.0530, 47.3305)
@@ -34,14 +34,7 @@ def network(desktop_city: DesktopCity) -> dict[str, int]:
 
 @pytest.fixture
 def window(qtbot, desktop_city: DesktopCity, network: dict[str, int]) -> Iterator:
-    from app.desktop.window import MainWindow
-
-    client = ApiClient(desktop_city.url)
-    client.sign_in("planner", PASSWORD)
-    main = MainWindow(client, client.me(), live=False)
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitUntil(lambda: main.map.ready, timeout=15_000)
+    main = open_window(qtbot, desktop_city)
     yield main
     main.close()
     qtbot.wait(200)

@@ -14,7 +14,7 @@ import shapely
 
 from app.desktop.api import ApiClient
 from app.desktop.survey import read_survey, upload_path
-from tests.desktop.conftest import DesktopCity
+from tests.desktop.conftest import DesktopCity, open_window
 from tests.web.helpers import PASSWORD
 
 PREVIEWED = "JSON.stringify(window.cityMap.previewLayer ? window.cityMap.previewLayer.getLayers().length : -1)"
@@ -48,14 +48,8 @@ def _js(qtbot, page, script: str) -> int:
 
 
 def test_preview_map_dry_run_import_and_rejects(qtbot, desktop_city: DesktopCity, tmp_path: Path) -> None:
-    from app.desktop.window import MainWindow
-
-    client = ApiClient(desktop_city.url)
-    client.sign_in("planner", PASSWORD)
-    window = MainWindow(client, client.me(), live=False)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.map.ready, timeout=15_000)
+    window = open_window(qtbot, desktop_city)
+    client = window.client
     dialog = window.open_import()
     assert dialog.open_file(_survey(tmp_path), "luminaire")
     assert _js(qtbot, window.map.map_page, PREVIEWED) == 3  # drawn over the inventory

@@ -4,23 +4,15 @@ map stays empty; a click finds the asset with the control room's hit test."""
 
 from __future__ import annotations
 
-from app.desktop.api import ApiClient
-from tests.desktop.conftest import DesktopCity
-from tests.web.helpers import PASSWORD
+from tests.desktop.conftest import DesktopCity, open_window
 
 DRAWN = ("JSON.stringify(Object.values(window.cityMap.layers).reduce((n, layer) => n + Object.values("
          "layer._vectorTiles || {}).reduce((m, tile) => m + Object.keys(tile._features || {}).length, 0), 0))")
 
 
 def test_the_map_draws_the_citys_features(qtbot, desktop_city: DesktopCity) -> None:
-    from app.desktop.window import MainWindow
-
-    client = ApiClient(desktop_city.url)
-    client.sign_in("planner", PASSWORD)
-    window = MainWindow(client, client.me(), live=False)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.map.ready, timeout=15_000)
+    window = open_window(qtbot, desktop_city)
+    client = window.client
     answers: list[int] = []
 
     def drawn() -> bool:

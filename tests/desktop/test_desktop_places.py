@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.desktop.api import ApiClient
 from assets.db import make_engine
 from tests.assets.helpers import near
-from tests.desktop.conftest import DesktopCity
-from tests.web.helpers import PASSWORD
+from tests.desktop.conftest import DesktopCity, open_window
 
 
 def _street(db_url: str) -> None:
@@ -24,15 +22,9 @@ def _street(db_url: str) -> None:
 
 
 def test_type_a_street_choose_it_and_the_map_shows_it(qtbot, desktop_city: DesktopCity) -> None:
-    from app.desktop.window import MainWindow
-
     _street(desktop_city.db_url)
-    client = ApiClient(desktop_city.url)
-    client.sign_in("planner", PASSWORD)
-    window = MainWindow(client, client.me(), live=False)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.map.ready and window.map.extent is not None, timeout=15_000)
+    window = open_window(qtbot, desktop_city)
+    qtbot.waitUntil(lambda: window.map.extent is not None, timeout=15_000)
     box = window.place_search
     qtbot.keyClicks(box, "liberte")
     qtbot.waitUntil(lambda: bool(box.matches), timeout=5_000)

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.desktop.api import ApiClient
 from assets.alarms.lifecycle import raise_alarm
 from assets.db import make_engine, unit_of_work
 from tests.assets.alarm_helpers import Cabinet, lighting_cabinet, now
-from tests.desktop.conftest import DesktopCity
-from tests.web.helpers import PASSWORD
+from tests.desktop.conftest import DesktopCity, open_window
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +27,7 @@ def street(desktop_city: DesktopCity) -> Cabinet:
 
 @pytest.fixture
 def window(qtbot, desktop_city: DesktopCity, street: Cabinet) -> Iterator:
-    from app.desktop.window import MainWindow
-
-    client = ApiClient(desktop_city.url)
-    client.sign_in("planner", PASSWORD)
-    main = MainWindow(client, client.me(), live=False)
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitUntil(lambda: main.map.ready, timeout=15_000)
+    main = open_window(qtbot, desktop_city)
     yield main
     main.close()
     qtbot.wait(200)

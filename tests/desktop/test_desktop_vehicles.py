@@ -8,14 +8,12 @@ from typing import Any
 
 import pytest
 
-from app.desktop.api import ApiClient
 from assets.db import make_engine, unit_of_work
 from assets.live.records import Position
 from assets.live.writer import LiveWriter
 from assets.store import create_asset
 from tests.assets.helpers import MINIMAL, near
-from tests.desktop.conftest import DesktopCity
-from tests.web.helpers import PASSWORD
+from tests.desktop.conftest import DesktopCity, open_window
 
 
 def _van(db_url: str, code: str) -> int:
@@ -33,15 +31,7 @@ def _report(db_url: str, van: int, at: dt.datetime, lon: float, lat: float) -> N
 
 
 def _window(qtbot: Any, desktop_city: DesktopCity, role: str) -> Any:
-    from app.desktop.window import MainWindow
-
-    client = ApiClient(desktop_city.url)
-    client.sign_in(role, PASSWORD)
-    window = MainWindow(client, client.me(), live=True)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.map.ready, timeout=15_000)
-    return window
+    return open_window(qtbot, desktop_city, role, live=True)
 
 
 def _at(qtbot: Any, window: Any, van: int) -> list[float] | None:

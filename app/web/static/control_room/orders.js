@@ -41,6 +41,7 @@ export class OrdersPanel {
     this.showOnMap = showOnMap;
     this.orders = new Map(); // id -> item, in the API's order (most urgent first)
     this.escalated = new Map(); // order id -> level ('at_risk' | 'breached')
+    this.proposed = new Map(); // order id -> the crews proposed (kept while the list is drawn again)
     this.total = 0;
     this.next = null;
     this.filters = { state: 'open', category: '', priority: '' };
@@ -177,9 +178,26 @@ export class OrdersPanel {
       order.state === 'new' ? h('button', { type: 'button', class: 'primary', dataset: { act: 'propose' } }, t('propose_crew')) : '',
       ON_SITE.includes(order.state) ? h('button', { type: 'button', dataset: { act: 'proof' } }, t('show_proof')) : ''),
     h('p', { class: 'cr-proof', hidden: true }),
-    h('ul', { class: 'cr-proposals', hidden: true }),
-    h('p', { class: 'error', role: 'alert' }));
+    this.proposalList(order));
+    li.append(h('p', { class: 'error', role: 'alert' }));
     return li;
+  }
+
+  /** The crews proposed for an order, as the supervisor asked for them (none asked: hidden). */
+  proposalList(order) {
+    const found = order.state === 'new' ? this.proposed.get(order.id) : undefined;
+    const list = h('ul', { class: 'cr-proposals', hidden: !found });
+    if (!found) return list;
+    if (!found.length) { list.append(h('li', { class: 'cr-note' }, t('no_crew'))); return list; }
+    list.append(...found.map((p) => h('li', { class: 'cr-proposal', dataset: { crew: p.crew_id } },
+      h('span', {}, t('proposal_line', {
+        crew: p.name, km: (p.distance_m / 1000).toFixed(1), min: Math.round(p.travel_min), queue: p.queue.length,
+      })),
+      p.response_breach || p.resolution_breach ? h('strong', { class: 'cr-breach' }, ` ${t('would_breach')}`) : '',
+      ' ',
+      h('button', { type: 'button', class: 'primary', dataset: { act: 'assign', crew: p.crew_id, name: p.name } },
+        t('assign_to', { crew: p.name })))));
+    return list;
   }
 
   drawMarkers(items) {
@@ -280,21 +298,14 @@ export class OrdersPanel {
   }
 
   async propose(order, li) {
-    const list = li.querySelector('.cr-proposals');
     const error = li.querySelector('.error');
     error.textContent = '';
     try {
       const found = await api.get(`/work-orders/${order.id}/proposals`, { limit: 3 });
-      list.hidden = false;
-      if (!found.items.length) { list.replaceChildren(h('li', { class: 'cr-note' }, t('no_crew'))); return; }
-      list.replaceChildren(...found.items.map((p) => h('li', { class: 'cr-proposal', dataset: { crew: p.crew_id } },
-        h('span', {}, t('proposal_line', {
-          crew: p.name, km: (p.distance_m / 1000).toFixed(1), min: Math.round(p.travel_min), queue: p.queue.length,
-        })),
-        p.response_breach || p.resolution_breach ? h('strong', { class: 'cr-breach' }, ` ${t('would_breach')}`) : '',
-        ' ',
-        h('button', { type: 'button', class: 'primary', dataset: { act: 'assign', crew: p.crew_id, name: p.name } },
-          t('assign_to', { crew: p.name })))));
+      this.proposed.set(order.id, found.items);
+      // the list may have been drawn again meanwhile (a stream event): fill the item shown now
+      const shown = this.list.querySelector(`.cr-order[data-id="${order.id}"] .cr-proposals`);
+      shown?.replaceWith(this.proposalList(this.orders.get(order.id) || order));
     } catch (error_) {
       error.textContent = t('propose_failed', { message: error_.message });
     }
@@ -303,6 +314,7 @@ export class OrdersPanel {
   async assign(order, crewId, name, li) {
     try {
       await api.post(`/work-orders/${order.id}/transition`, { to: 'assigned', version: order.version, crew_id: crewId });
+      this.proposed.delete(order.id);
       announce(t('assigned_ok', { id: order.id, crew: name }));
       this.load();
     } catch (error) {
