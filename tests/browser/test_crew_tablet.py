@@ -276,6 +276,7 @@ def test_a_crew_sees_its_orders_and_closes_one_with_checklist_photo_and_signatur
         page.locator("#ct-parts [data-act='part']").tap()
         page.fill("#ct-notes textarea[name=text]", "Driver grillé, remplacé")
         page.locator("#ct-notes [data-act='note']").tap()
+        page.wait_for_selector("#ct-notes li:has-text('Driver grillé, remplacé')")
         page.wait_for_function("() => document.getElementById('ct-queue').dataset.count === '0'", timeout=20000)
         page.wait_for_function("() => document.querySelectorAll('#ct-photos li:not(.ct-pending)').length === 2")
         shoot(page, "fr")

@@ -104,8 +104,13 @@ function parts(work, pending, act) {
     h('button', { type: 'submit', class: 'ct-button', dataset: { act: 'part' } }, t('part_add'))));
 }
 
+/** What the crew is typing in a note, per order: kept when the page is drawn again (a sent action, the stream). */
+const noteDrafts = new Map();
+
 function notes(work, pending, act) {
   const text = h('textarea', { name: 'text', rows: 3, placeholder: t('note_placeholder') });
+  text.value = noteDrafts.get(act.orderId) || '';
+  text.addEventListener('input', () => noteDrafts.set(act.orderId, text.value));
   const rows = [...work.notes.map((n) => h('li', {}, h('span', { class: 'ct-muted' }, `${n.author || ''} ${fmtTime(n.at)} — `), n.text)),
     ...pending.filter((e) => e.type === 'note').map((e) => h('li', { class: 'ct-pending' }, `${e.json.text} — ${t('pending')}`))];
   return h('section', { class: 'ct-box', id: 'ct-notes' }, h('h2', {}, t('notes')), h('ul', { class: 'ct-lines' }, rows),
@@ -113,6 +118,7 @@ function notes(work, pending, act) {
       e.preventDefault();
       if (text.value.trim()) act.note(text.value.trim());
       text.value = '';
+      noteDrafts.delete(act.orderId);
     } }, h('label', { class: 'ct-field' }, t('notes'), text),
     h('button', { type: 'submit', class: 'ct-button', dataset: { act: 'note' } }, t('note_add'))));
 }
@@ -182,6 +188,7 @@ export async function showOrder(main, id) {
   let work;
   const assets = h('section', { class: 'ct-box', id: 'ct-assets' }, h('h2', {}, t('assets')));
   const act = {
+    orderId: id,
     move: (to, reason) => enqueue({ order_id: id, type: 'move', method: 'POST', path: `${path}/transition`,
       json: { to, ...(reason ? { reason } : {}), ...(position() ? { position: position() } : {}) },
       summary: { to, crew_id: detail.crew?.id } }),
